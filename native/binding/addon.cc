@@ -1,0 +1,172 @@
+// Addon entry: per-instance state (so the addon loads in worker threads),
+// storage handles, and export of every TF_EXPORT-registered function.
+#include <cstring>
+
+#include "args.h"
+
+namespace tf {
+namespace binding {
+
+const napi_type_tag* storage_tag();
+
+namespace {
+
+void finalize_storage(Napi::Env env, StorageBox* box) {
+  if (!box->freed) {
+    backend::release(box->data, box->nbytes);
+    Napi::MemoryManagement::AdjustExternalMemory(env, -(int64_t)box->nbytes);
+  }
+  delete box;
+}
+
+Napi::Value make_storage(Napi::Env env, DType dtype, int64_t numel, const char* op) {
+  constexpr int64_t kMax = (int64_t)1 << 46;
+  if (numel < 0 || numel > kMax / 8) range_error(env, std::string(op) + ": cannot allocate " + std::to_string(numel) + " elements");
+  size_t nbytes = (size_t)numel * dtype_size(dtype);
+  void* p = backend::alloc(nbytes);
+  if (!p)
+    range_error(env, std::string(op) + ": out of memory allocating " + std::to_string(nbytes) + " bytes (" +
+                         std::to_string(numel) + " " + dtype_name(dtype) + " elements) on " + backend::device_name());
+  auto* box = new StorageBox{p, numel, nbytes, dtype, false};
+  Napi::External<StorageBox> ext = Napi::External<StorageBox>::New(env, box, finalize_storage);
+  ext.TypeTag(storage_tag());
+  Napi::MemoryManagement::AdjustExternalMemory(env, (int64_t)nbytes);
+  return ext;
+}
+
+DType dtype_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
+  return (DType)int_arg(info, i, op, "dtype code", 0, kNumDTypes - 1);
+}
+
+}  // namespace
+
+// alloc(dtype, numel) -> storage (contents uninitialised)
+TF_EXPORT(alloc) {
+  DType d = dtype_arg(info, 0, "alloc");
+  int64_t n = int_arg(info, 1, "alloc", "numel", 0, (int64_t)1 << 46);
+  return make_storage(info.Env(), d, n, "alloc");
+}
+
+// fromTyped(typedArray, dtype) -> storage holding a copy. The typed array's
+// element size must match the dtype (TS picks the right array type).
+TF_EXPORT(fromTyped) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray()) type_error(env, "fromTyped: data must be a TypedArray");
+  Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
+  DType d = dtype_arg(info, 1, "fromTyped");
+  napi_typedarray_type t = ta.TypedArrayType();
+  bool ok = (d == DType::F32 && t == napi_float32_array) || (d == DType::F64 && t == napi_float64_array) ||
+            (d == DType::I32 && t == napi_int32_array) ||
+            (d == DType::BOOL && (t == napi_uint8_array || t == napi_int8_array));
+  if (!ok) type_error(env, std::string("fromTyped: typed array type does not match dtype ") + dtype_name(d));
+  Napi::ArrayBuffer ab = ta.ArrayBuffer();
+  if (ab.Data() == nullptr && ta.ElementLength() > 0) type_error(env, "fromTyped: the typed array's buffer is detached");
+  int64_t n = (int64_t)ta.ElementLength();
+  Napi::Value s = make_storage(env, d, n, "fromTyped");
+  auto* box = s.As<Napi::External<StorageBox>>().Data();
+  backend::copy_from_host(box->data, static_cast<char*>(ab.Data()) + ta.ByteOffset(), box->nbytes);
+  return s;
+}
+
+// toTyped(storage) with the view in meta -> a new typed array holding a
+// contiguous copy of the view.
+TF_EXPORT(toTyped) {
+  Napi::Env env = info.Env();
+  StorageBox* s = storage_arg(info, 0, "toTyped");
+  Meta m(info, "toTyped");
+  View v = m.view(s, "tensor");
+  int64_t n = v.numel();
+  size_t es = dtype_size(v.dtype);
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, (size_t)n * es);
+  if (n > 0) {
+    if (v.contiguous()) {
+      backend::copy_to_host(ab.Data(), static_cast<char*>(s->data) + v.offset * es, (size_t)n * es);
+    } else {
+      // Gather on the device into a contiguous temporary, then copy it out.
+      void* tmp = backend::alloc((size_t)n * es);
+      if (!tmp) range_error(env, "toTyped: out of memory");
+      View out = v;
+      out.base = static_cast<char*>(tmp);
+      out.offset = 0;
+      int64_t st = 1;
+      for (int d = v.ndim - 1; d >= 0; d--) { out.strides[d] = st; st *= v.shape[d]; }
+      backend::cast(out, v);
+      backend::copy_to_host(ab.Data(), tmp, (size_t)n * es);
+      backend::release(tmp, (size_t)n * es);
+    }
+  }
+  switch (v.dtype) {
+    case DType::F32: return Napi::Float32Array::New(env, (size_t)n, ab, 0);
+    case DType::F64: return Napi::Float64Array::New(env, (size_t)n, ab, 0);
+    case DType::I32: return Napi::Int32Array::New(env, (size_t)n, ab, 0);
+    default: return Napi::Uint8Array::New(env, (size_t)n, ab, 0);
+  }
+}
+
+// dispose(storage): frees now; later use throws, a second dispose is a no-op.
+TF_EXPORT(dispose) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsExternal() || !info[0].As<Napi::Object>().CheckTypeTag(storage_tag()))
+    type_error(env, "dispose: argument must be a tensorforge storage handle");
+  auto* box = info[0].As<Napi::External<StorageBox>>().Data();
+  if (!box->freed) {
+    backend::release(box->data, box->nbytes);
+    Napi::MemoryManagement::AdjustExternalMemory(env, -(int64_t)box->nbytes);
+    box->freed = true;
+    box->data = nullptr;
+  }
+  return env.Undefined();
+}
+
+TF_EXPORT(isDisposed) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsExternal() || !info[0].As<Napi::Object>().CheckTypeTag(storage_tag()))
+    type_error(env, "isDisposed: argument must be a tensorforge storage handle");
+  return Napi::Boolean::New(env, info[0].As<Napi::External<StorageBox>>().Data()->freed);
+}
+
+TF_EXPORT(memoryStats) {
+  Napi::Env env = info.Env();
+  backend::MemoryStats st = backend::memory_stats();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("liveBytes", (double)st.live_bytes);
+  o.Set("cachedBytes", (double)st.cached_bytes);
+  o.Set("peakBytes", (double)st.peak_bytes);
+  o.Set("allocations", (double)st.allocs);
+  return o;
+}
+
+TF_EXPORT(emptyCache) {
+  backend::empty_cache();
+  return info.Env().Undefined();
+}
+
+TF_EXPORT(deviceInfo) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("device", backend::device_name());
+  const char* why = backend::unavailable_reason();
+  o.Set("available", why == nullptr);
+  o.Set("reason", why ? Napi::Value(Napi::String::New(env, why)) : env.Null());
+  return o;
+}
+
+static void cleanup_state(Napi::Env, AddonState* st) { delete st; }
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* st = new AddonState();
+  Napi::Float64Array meta = Napi::Float64Array::New(env, kMetaLen);
+  st->meta = meta.Data();
+  st->meta_ref = Napi::Persistent(meta);
+  env.SetInstanceData<AddonState, cleanup_state>(st);
+  exports.Set("meta", meta);
+  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  for (auto& [name, fn] : registry()) exports.Set(name, Napi::Function::New(env, fn, name));
+  return exports;
+}
+
+}  // namespace binding
+}  // namespace tf
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return tf::binding::Init(env, exports); }
+NODE_API_MODULE(NODE_GYP_MODULE_NAME, InitAddon)

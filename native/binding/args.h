@@ -1,0 +1,81 @@
+// Argument checking at the N-API boundary. Every handle, number and view that
+// JS passes is validated here before a kernel sees it; failures become JS
+// TypeError/RangeError naming the op. Views arrive through the per-instance
+// `meta` Float64Array (written by src/backend/meta.ts) to avoid marshalling
+// arrays on every call: [ndim, offset, shape..., strides...] per view.
+#pragma once
+#include <napi.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "../common/backend.h"
+
+namespace tf {
+namespace binding {
+
+constexpr int kMetaLen = 4096;
+
+struct StorageBox {
+  void* data;
+  int64_t numel;
+  size_t nbytes;
+  DType dtype;
+  bool freed;
+};
+
+// Per addon instance (one per Node worker thread), so the addon is context-aware.
+struct AddonState {
+  Napi::Reference<Napi::Float64Array> meta_ref;
+  double* meta = nullptr;
+};
+
+[[noreturn]] inline void type_error(Napi::Env env, const std::string& m) { throw Napi::TypeError::New(env, m); }
+[[noreturn]] inline void range_error(Napi::Env env, const std::string& m) { throw Napi::RangeError::New(env, m); }
+
+std::string shape_str(const View& v);
+
+// Reads a storage handle (type-tagged External) from argument i.
+StorageBox* storage_arg(const Napi::CallbackInfo& info, size_t i, const char* op);
+// Same, but null/undefined gives nullptr.
+StorageBox* optional_storage_arg(const Napi::CallbackInfo& info, size_t i, const char* op);
+double number_arg(const Napi::CallbackInfo& info, size_t i, const char* op, const char* what);
+int64_t int_arg(const Napi::CallbackInfo& info, size_t i, const char* op, const char* what, int64_t lo, int64_t hi);
+bool bool_arg(const Napi::CallbackInfo& info, size_t i, const char* op, const char* what);
+
+// Sequential reader over the meta buffer.
+class Meta {
+ public:
+  Meta(const Napi::CallbackInfo& info, const char* op);
+  // Reads the next view and validates it against storage `s`.
+  View view(StorageBox* s, const char* what);
+  int64_t integer(const char* what, int64_t lo, int64_t hi);
+
+ private:
+  Napi::Env env_;
+  const char* op_;
+  const double* m_;
+  int pos_ = 0;
+};
+
+void require_same_shape(Napi::Env env, const char* op, const View& a, const View& b, const char* an, const char* bn);
+void require_dtype(Napi::Env env, const char* op, const View& v, DType d, const char* what);
+void require_float(Napi::Env env, const char* op, const View& v, const char* what);
+void require_contiguous(Napi::Env env, const char* op, const View& v, const char* what);
+
+// Registration: every binding file adds its functions with TF_EXPORT, so adding
+// an op never means editing a central list.
+using Fn = Napi::Value (*)(const Napi::CallbackInfo&);
+std::vector<std::pair<const char*, Fn>>& registry();
+struct Registrar {
+  Registrar(const char* name, Fn f) { registry().emplace_back(name, f); }
+};
+
+}  // namespace binding
+}  // namespace tf
+
+#define TF_EXPORT(name)                                                       \
+  static Napi::Value name(const Napi::CallbackInfo& info);                   \
+  static ::tf::binding::Registrar tf_reg_##name(#name, name);                \
+  static Napi::Value name(const Napi::CallbackInfo& info)

@@ -1,0 +1,89 @@
+// im2col / col2im for convolution through GEMM, and max pooling with indices.
+// One (image, channel) plane per task: planes never share output memory, so
+// col2im's accumulation needs no atomics.
+#include <limits>
+
+#include "../common/backend.h"
+#include "parallel.h"
+
+namespace tf {
+namespace backend {
+namespace {
+
+struct Im2colK {
+  template <class T> static void run(const View& colv, const View& xv, const ConvGeom& g, bool to_col) {
+    T* col = colv.ptr<T>();
+    T* x = xv.ptr<T>();
+    const int64_t L = g.OH * g.OW, KK = g.KH * g.KW;
+    cpu::parallel_for(g.N * g.C, 1, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; p++) {
+        const int64_t n = p / g.C, c = p % g.C;
+        T* xp = x + p * g.H * g.W;
+        T* cp = col + (n * g.C * KK + c * KK) * L;
+        for (int64_t kh = 0; kh < g.KH; kh++)
+          for (int64_t kw = 0; kw < g.KW; kw++) {
+            T* row = cp + (kh * g.KW + kw) * L;
+            for (int64_t oh = 0; oh < g.OH; oh++) {
+              const int64_t ih = oh * g.SH - g.PH + kh * g.DH;
+              T* r = row + oh * g.OW;
+              if (ih < 0 || ih >= g.H) {
+                if (to_col) for (int64_t ow = 0; ow < g.OW; ow++) r[ow] = T(0);
+                continue;
+              }
+              T* xr = xp + ih * g.W;
+              for (int64_t ow = 0; ow < g.OW; ow++) {
+                const int64_t iw = ow * g.SW - g.PW + kw * g.DW;
+                const bool in = iw >= 0 && iw < g.W;
+                if (to_col) r[ow] = in ? xr[iw] : T(0);
+                else if (in) xr[iw] += r[ow];
+              }
+            }
+          }
+      }
+    });
+  }
+};
+
+struct MaxPoolK {
+  template <class T> static void run(const View& outv, const View& idxv, const View& xv, const ConvGeom& g) {
+    const T* x = xv.ptr<T>();
+    T* out = outv.ptr<T>();
+    int32_t* ind = idxv.ptr<int32_t>();
+    cpu::parallel_for(g.N * g.C, 1, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; p++) {
+        const T* xp = x + p * g.H * g.W;
+        T* op = out + p * g.OH * g.OW;
+        int32_t* ip = ind + p * g.OH * g.OW;
+        for (int64_t oh = 0; oh < g.OH; oh++)
+          for (int64_t ow = 0; ow < g.OW; ow++) {
+            T best = -std::numeric_limits<T>::infinity();
+            int64_t bi = -1;
+            for (int64_t kh = 0; kh < g.KH; kh++) {
+              const int64_t ih = oh * g.SH - g.PH + kh * g.DH;
+              if (ih < 0 || ih >= g.H) continue;
+              for (int64_t kw = 0; kw < g.KW; kw++) {
+                const int64_t iw = ow * g.SW - g.PW + kw * g.DW;
+                if (iw < 0 || iw >= g.W) continue;
+                const T v = xp[ih * g.W + iw];
+                if (bi < 0 || v > best || v != v) { best = v; bi = ih * g.W + iw; if (v != v) goto done; }
+              }
+            }
+          done:
+            op[oh * g.OW + ow] = best;
+            ip[oh * g.OW + ow] = (int32_t)(bi < 0 ? 0 : bi);
+          }
+      }
+    });
+  }
+};
+
+}  // namespace
+
+void im2col(const View& col, const View& x, const ConvGeom& g) { TF_DISPATCH_FLOAT(x.dtype, Im2colK, col, x, g, true); }
+void col2im(const View& x, const View& col, const ConvGeom& g) { TF_DISPATCH_FLOAT(x.dtype, Im2colK, col, x, g, false); }
+void maxpool2d(const View& out, const View& indices, const View& x, const ConvGeom& g) {
+  TF_DISPATCH_FLOAT(x.dtype, MaxPoolK, out, indices, x, g);
+}
+
+}  // namespace backend
+}  // namespace tf

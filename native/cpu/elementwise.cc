@@ -1,0 +1,132 @@
+// Pointwise CPU kernels: fill, unary, binary, where, cast, random. Every op's
+// math comes from common/functors.h (shared with CUDA); this file only maps
+// runtime op codes and dtypes onto those functors and the iterator.
+#include "../common/backend.h"
+#include "../common/functors.h"
+#include "../common/philox.h"
+#include "pointwise.h"
+
+namespace tf {
+namespace backend {
+namespace {
+
+using cpu::map1;
+using cpu::map2;
+
+struct FillK {
+  template <class T> static void run(const View& out, double v) {
+    const T tv = (T)v;
+    map1<T, T>(out, out, [tv](T) { return tv; });
+  }
+};
+
+template <UnaryOp OP>
+struct UnaryK {
+  template <class T> static void run(const View& out, const View& a, double p0, double p1) {
+    if constexpr (OP == UnaryOp::logicalNot || OP == UnaryOp::isnan || OP == UnaryOp::isinf) {
+      map1<uint8_t, T>(out, a, fn::UnaryPred<OP, T>{});
+    } else {
+      map1<T, T>(out, a, fn::Unary<OP, T>{(T)p0, (T)p1});
+    }
+  }
+};
+
+template <BinaryOp OP>
+struct BinaryK {
+  template <class T> static void run(const View& out, const View& a, const View* b, double s) {
+    constexpr bool pred = (int)OP >= (int)BinaryOp::eq;
+    using F = std::conditional_t<pred, fn::BinaryPred<OP, T>, fn::Binary<OP, T>>;
+    using TO = std::conditional_t<pred, uint8_t, T>;
+    F f{};
+    if (b) {
+      map2<TO, T>(out, a, *b, f);
+    } else {
+      const T sv = (T)s;
+      map1<TO, T>(out, a, [f, sv](T x) { return f(x, sv); });
+    }
+  }
+};
+
+struct WhereK {
+  template <class T>
+  static void run(const View& out, const View& cond, const View* a, double as, const View* b, double bs) {
+    const T av = (T)as, bv = (T)bs;
+    // Scalars are materialised as zero-stride views of a local so one
+    // 4-input iterator serves every combination.
+    View sa = out, sb = out;
+    sa.base = (char*)&av; sa.offset = 0; sa.dtype = out.dtype;
+    sb.base = (char*)&bv; sb.offset = 0; sb.dtype = out.dtype;
+    for (int d = 0; d < out.ndim; d++) sa.strides[d] = sb.strides[d] = 0;
+    const View* vs[4] = {&out, &cond, a ? a : &sa, b ? b : &sb};
+    cpu::Iter<4> it(vs);
+    it.run([&](int64_t n, char** p, const int64_t* s) {
+      for (int64_t i = 0; i < n; i++)
+        *(T*)(p[0] + i * s[0]) = *(const uint8_t*)(p[1] + i * s[1]) ? *(const T*)(p[2] + i * s[2])
+                                                                    : *(const T*)(p[3] + i * s[3]);
+    });
+  }
+};
+
+template <class TO>
+struct CastFrom {
+  template <class TI> static void run(const View& out, const View& a) {
+    if constexpr (std::is_same_v<TO, uint8_t>)
+      map1<TO, TI>(out, a, [](TI x) { return (TO)(x != TI(0)); });
+    else
+      map1<TO, TI>(out, a, [](TI x) { return (TO)x; });
+  }
+};
+struct CastK {
+  template <class TO> static void run(const View& out, const View& a) { TF_DISPATCH_ALL(a.dtype, CastFrom<TO>, out, a); }
+};
+
+struct RandomK {
+  template <class T>
+  static void run(const View& out, int kind, uint64_t seed, uint64_t offset, double p0, double p1) {
+    T* o = out.ptr<T>();
+    cpu::parallel_for(out.numel(), 8192, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; i++) o[i] = (T)rand_value((RandKind)kind, seed, offset, (uint64_t)i, p0, p1);
+    });
+  }
+};
+
+}  // namespace
+
+void fill(const View& out, double value) { TF_DISPATCH_ALL(out.dtype, FillK, out, value); }
+
+void unary(UnaryOp op, const View& out, const View& a, double p0, double p1) {
+  switch (op) {
+#define TF_X(name, code, kind)                                         \
+  case UnaryOp::name:                                                  \
+    TF_DISPATCH_ALL(a.dtype, UnaryK<UnaryOp::name>, out, a, p0, p1);   \
+    break;
+    TF_UNARY_OPS(TF_X)
+#undef TF_X
+    default: break;
+  }
+}
+
+void binary(BinaryOp op, const View& out, const View& a, const View* b, double s) {
+  switch (op) {
+#define TF_X(name, code, kind)                                       \
+  case BinaryOp::name:                                               \
+    TF_DISPATCH_ALL(a.dtype, BinaryK<BinaryOp::name>, out, a, b, s); \
+    break;
+    TF_BINARY_OPS(TF_X)
+#undef TF_X
+    default: break;
+  }
+}
+
+void where(const View& out, const View& cond, const View* a, double as, const View* b, double bs) {
+  TF_DISPATCH_ALL(out.dtype, WhereK, out, cond, a, as, b, bs);
+}
+
+void cast(const View& out, const View& a) { TF_DISPATCH_ALL(out.dtype, CastK, out, a); }
+
+void random(const View& out, int kind, uint64_t seed, uint64_t offset, double p0, double p1) {
+  TF_DISPATCH_ALL(out.dtype, RandomK, out, kind, seed, offset, p0, p1);
+}
+
+}  // namespace backend
+}  // namespace tf

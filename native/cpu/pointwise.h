@@ -1,0 +1,117 @@
+// The one strided/broadcast iterator behind every pointwise CPU kernel.
+// Dims are collapsed first (see layout.h), then the flat index range is split
+// across threads; each range walks the outer dims and hands the innermost run
+// to `inner(n, ptrs, strides)`, which specialises contiguous and broadcast
+// (stride 0) runs so the compiler vectorises them.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+
+#include "../common/layout.h"
+#include "parallel.h"
+
+namespace tf {
+namespace cpu {
+
+template <int NV>
+struct Iter {
+  int nd;
+  int64_t shape[kMaxDims];
+  int64_t strides[NV][kMaxDims];  // bytes
+  char* base[NV];
+
+  explicit Iter(const View* const* views) {
+    const int64_t* st[NV];
+    for (int v = 0; v < NV; v++) st[v] = views[v]->strides;
+    int64_t s[NV][kMaxDims];
+    nd = collapse_dims(views[0]->ndim, views[0]->shape, NV, st, shape, s);
+    for (int v = 0; v < NV; v++) {
+      int64_t es = (int64_t)dtype_size(views[v]->dtype);
+      base[v] = views[v]->base + views[v]->offset * es;
+      for (int d = 0; d < nd; d++) strides[v][d] = s[v][d] * es;
+    }
+  }
+  int64_t numel() const {
+    int64_t n = 1;
+    for (int d = 0; d < nd; d++) n *= shape[d];
+    return n;
+  }
+
+  // inner(int64 n, char** ptrs, const int64* byte_strides)
+  template <class Inner>
+  void run(Inner inner, int64_t grain = kPointwiseGrain) const {
+    const int64_t total = numel();
+    if (total == 0) return;
+    const int64_t inner_n = shape[nd - 1];
+    parallel_for(total, grain, [&](int64_t begin, int64_t end) {
+      int64_t idx[kMaxDims];
+      int64_t rem = begin;
+      for (int d = nd - 1; d >= 0; d--) {
+        idx[d] = rem % shape[d];
+        rem /= shape[d];
+      }
+      int64_t inner_st[NV];
+      for (int v = 0; v < NV; v++) inner_st[v] = strides[v][nd - 1];
+      int64_t pos = begin;
+      while (pos < end) {
+        char* p[NV];
+        for (int v = 0; v < NV; v++) {
+          int64_t off = 0;
+          for (int d = 0; d < nd; d++) off += idx[d] * strides[v][d];
+          p[v] = base[v] + off;
+        }
+        int64_t n = std::min<int64_t>(inner_n - idx[nd - 1], end - pos);
+        inner(n, p, inner_st);
+        pos += n;
+        idx[nd - 1] += n;
+        for (int d = nd - 1; d > 0 && idx[d] >= shape[d]; d--) {
+          idx[d] = 0;
+          idx[d - 1]++;
+        }
+      }
+    });
+  }
+};
+
+// Applies out = f(a) elementwise with contiguous fast path.
+template <class TO, class TA, class F>
+void map1(const View& out, const View& a, F f) {
+  const View* vs[2] = {&out, &a};
+  Iter<2> it(vs);
+  it.run([&](int64_t n, char** p, const int64_t* s) {
+    TO* o = (TO*)p[0];
+    const TA* x = (const TA*)p[1];
+    if (s[0] == sizeof(TO) && s[1] == sizeof(TA)) {
+      for (int64_t i = 0; i < n; i++) o[i] = f(x[i]);
+    } else {
+      for (int64_t i = 0; i < n; i++) *(TO*)(p[0] + i * s[0]) = f(*(const TA*)(p[1] + i * s[1]));
+    }
+  });
+}
+
+// out = f(a, b) elementwise; specialises contiguous and b-broadcast runs.
+template <class TO, class T, class F>
+void map2(const View& out, const View& a, const View& b, F f) {
+  const View* vs[3] = {&out, &a, &b};
+  Iter<3> it(vs);
+  it.run([&](int64_t n, char** p, const int64_t* s) {
+    TO* o = (TO*)p[0];
+    const T* x = (const T*)p[1];
+    const T* y = (const T*)p[2];
+    if (s[0] == sizeof(TO) && s[1] == sizeof(T) && s[2] == sizeof(T)) {
+      for (int64_t i = 0; i < n; i++) o[i] = f(x[i], y[i]);
+    } else if (s[0] == sizeof(TO) && s[1] == sizeof(T) && s[2] == 0) {
+      const T yv = *y;
+      for (int64_t i = 0; i < n; i++) o[i] = f(x[i], yv);
+    } else if (s[0] == sizeof(TO) && s[1] == 0 && s[2] == sizeof(T)) {
+      const T xv = *x;
+      for (int64_t i = 0; i < n; i++) o[i] = f(xv, y[i]);
+    } else {
+      for (int64_t i = 0; i < n; i++)
+        *(TO*)(p[0] + i * s[0]) = f(*(const T*)(p[1] + i * s[1]), *(const T*)(p[2] + i * s[2]));
+    }
+  });
+}
+
+}  // namespace cpu
+}  // namespace tf
