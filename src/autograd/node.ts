@@ -1,0 +1,72 @@
+/**
+ * Graph nodes. Each op that runs with grad enabled and an input that requires
+ * grad attaches one Node to its output: the inputs, one backward closure
+ * written with tensor ops (so it is itself differentiable), and the storage
+ * versions of the tensors the closure saved.
+ */
+import type { Tensor } from '../tensor';
+import { isGradEnabled } from './grad-mode';
+
+/** Computes input gradients from the output gradient; `needs[i]` says whether input i wants one. */
+export type BackwardFn = (grad: Tensor, needs: readonly boolean[]) => (Tensor | null | undefined)[];
+
+let seqCounter = 0;
+
+export class Node {
+  /** Creation order: consumers always have a larger seq than producers. */
+  readonly seq = seqCounter++;
+  /** Inputs that require grad (null where an input does not). */
+  inputs: (Tensor | null)[];
+  backwardFn: BackwardFn | null;
+  saved: Tensor[];
+  savedVersions: number[];
+  /** Set by retainGrad(): the non-leaf output whose .grad should be kept. */
+  retained: Tensor | null = null;
+  hooks: ((g: Tensor) => Tensor | void)[] | null = null;
+  released = false;
+
+  constructor(
+    readonly name: string,
+    inputs: (Tensor | null)[],
+    backwardFn: BackwardFn,
+    saved: Tensor[],
+  ) {
+    this.inputs = inputs;
+    this.backwardFn = backwardFn;
+    this.saved = saved;
+    this.savedVersions = saved.map((t) => t._storage.version);
+  }
+
+  /** Drops the closure and saved tensors so their memory can be collected. */
+  release(): void {
+    this.backwardFn = null;
+    this.saved = [];
+    this.released = true;
+  }
+}
+
+/**
+ * Attaches a Node to `out` when grad mode is on and any tensor input requires
+ * grad; otherwise returns `out` untouched. `saved` lists the tensors the
+ * backward closure reads, for the in-place version check.
+ */
+export function record<T extends Tensor>(
+  out: T,
+  name: string,
+  inputs: readonly (Tensor | number | boolean | null | undefined)[],
+  backward: BackwardFn,
+  saved: readonly Tensor[] = [],
+): T {
+  let any = false;
+  for (const x of inputs) {
+    if (x !== null && typeof x === 'object' && x.requiresGrad) {
+      any = true;
+      break;
+    }
+  }
+  if (!any || !isGradEnabled()) return out;
+  const ins = inputs.map((x) => (x !== null && typeof x === 'object' && x.requiresGrad ? x : null));
+  out.gradFn = new Node(name, ins, backward, saved.slice());
+  out.requiresGrad = true;
+  return out;
+}

@@ -1,0 +1,67 @@
+/**
+ * The typed interface of a native addon. Every device's addon (CPU, CUDA, the
+ * CUDA emulator) exports exactly this surface; `device.ts` picks one per
+ * tensor device. Views are passed through `meta` (see meta.ts) rather than as
+ * arguments, which keeps one call at a few tens of nanoseconds.
+ */
+
+/** An opaque, type-tagged handle to native memory. */
+export interface StorageHandle {
+  readonly __brand: 'tensorforge.storage';
+}
+
+type H = StorageHandle;
+type Opt = StorageHandle | null;
+
+export interface MemoryStats {
+  liveBytes: number;
+  cachedBytes: number;
+  peakBytes: number;
+  allocations: number;
+}
+
+export interface NativeBinding {
+  readonly meta: Float64Array;
+  readonly abiVersion: number;
+  alloc(dtype: number, numel: number): H;
+  fromTyped(data: Float32Array | Float64Array | Int32Array | Uint8Array, dtype: number): H;
+  toTyped(s: H): Float32Array | Float64Array | Int32Array | Uint8Array;
+  dispose(s: H): void;
+  isDisposed(s: H): boolean;
+  memoryStats(): MemoryStats;
+  emptyCache(): void;
+  deviceInfo(): { device: string; available: boolean; reason: string | null };
+  fill(out: H, value: number): void;
+  unary(op: number, out: H, a: H, p0: number, p1: number): void;
+  binary(op: number, out: H, a: H, b: H | number): void;
+  where(out: H, cond: H, a: H | number, b: H | number): void;
+  cast(out: H, a: H): void;
+  random(out: H, kind: number, seedHi: number, seedLo: number, offset: number, p0: number, p1: number): void;
+  reduce(op: number, out: H, a: H, nred: number, correction: number): void;
+  softmax(out: H, a: H, log: boolean): void;
+  matmul(out: H, a: H, b: H, bias: Opt, act: number): void;
+  gather(out: H, a: H, index: H, dim: number): void;
+  scatterAdd(out: H, index: H, src: H, dim: number): void;
+  indexSelect(out: H, a: H, index: H, dim: number): void;
+  im2col(col: H, x: H): void;
+  col2im(x: H, col: H): void;
+  maxpool2d(out: H, indices: H, x: H): void;
+  adamStep(p: H, g: H, m: H, v: H, vmax: Opt, lr: number, b1: number, b2: number, eps: number, wd: number,
+    bc1: number, bc2: number, decoupled: boolean, amsgrad: boolean): void;
+  sgdStep(p: H, g: H, buf: Opt, lr: number, momentum: number, dampening: number, wd: number, nesterov: boolean,
+    first: boolean): void;
+  rmspropStep(p: H, g: H, sq: H, buf: Opt, gavg: Opt, lr: number, alpha: number, eps: number, wd: number,
+    momentum: number, centered: boolean): void;
+  adagradStep(p: H, g: H, sum: H, lr: number, eps: number, wd: number): void;
+  crossEntropy(loss: H, grad: Opt, logits: H, target: H, ignoreIndex: number): void;
+  // CPU-only controls (absent on other devices).
+  getNumThreads?(): number;
+  setNumThreads?(n: number): void;
+  getIsa?(): string;
+  setIsa?(name: string): boolean;
+  supportedIsas?(): string[];
+  // CUDA-only.
+  deviceCount?(): number;
+  isEmulated?(): boolean;
+  synchronize?(): void;
+}

@@ -1,0 +1,405 @@
+/**
+ * Pointwise ops: each op's forward (one native call) and backward (tensor
+ * ops, so it is differentiable again) side by side. Broadcasting is done by
+ * giving inputs zero strides; the engine sums gradients back to input shapes.
+ */
+import { checkDevice, type Device } from '../backend/device';
+import { writeBroadcast, writeView } from '../backend/meta';
+import { BinaryOp, BOOL_BINARY, BOOL_UNARY, FLOAT_BINARY, FLOAT_UNARY, UnaryOp, type BinaryOpName, type UnaryOpName } from '../backend/opcodes';
+import { record } from '../autograd/node';
+import { DTYPES, isFloating, promoteTypes, promoteWithScalar, type DType } from '../dtype';
+import { broadcastShapes, shapesEqual } from '../shape';
+import { allocTensor, fromTypedArray, Tensor, type TensorLike } from '../tensor';
+
+function checkTensor(x: unknown, op: string, what = 'input'): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${what} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+}
+
+function checkScalar(x: unknown, op: string): void {
+  if (typeof x !== 'number' && typeof x !== 'boolean' && !(x instanceof Tensor)) {
+    throw new TypeError(`${op}: operand must be a Tensor, number or boolean, got ${x === null ? 'null' : typeof x}`);
+  }
+}
+
+function sameDevice(a: Tensor, b: Tensor, op: string): void {
+  if (a.device !== b.device) {
+    throw new TypeError(`${op}: expected all tensors on the same device, got ${a.device} and ${b.device}`);
+  }
+}
+
+// ------------------------------------------------------------------ casts
+
+/** Dtype/device conversion (`Tensor.to`). Differentiable between float dtypes and across devices. */
+export function to(x: Tensor, target: DType | Device): Tensor {
+  checkTensor(x, 'to');
+  if (target === 'cpu' || target === 'cuda') return toDevice(x, target);
+  if (!DTYPES.includes(target as DType)) {
+    throw new TypeError(`to: unknown dtype or device ${JSON.stringify(target)}`);
+  }
+  return cast(x, target as DType);
+}
+
+/** Copies with dtype conversion; returns `x` itself when the dtype already matches. */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x;
+  const out = allocTensor(x.shape, dtype, x.device);
+  const b = x._storage.binding;
+  writeView(b.meta, writeView(b.meta, 0, out), x);
+  b.cast(out._storage.handle, x._storage.handle);
+  if (!isFloating(dtype) || !isFloating(x.dtype)) return out;
+  const from = x.dtype;
+  return record(out, 'to', [x], (g) => [cast(g, from)]);
+}
+
+function toDevice(x: Tensor, device: Device): Tensor {
+  checkDevice(device, 'to');
+  if (x.device === device) return x;
+  const out = fromTypedArray(x.data(), x.shape, x.dtype, device);
+  const from = x.device;
+  return record(out, 'to', [x], (g) => [toDevice(g, from)]);
+}
+
+/** @internal ones with x's shape/dtype/device, outside autograd. */
+export function onesLikeRaw(x: Tensor): Tensor {
+  const out = allocTensor(x.shape, x.dtype, x.device);
+  const b = out._storage.binding;
+  writeView(b.meta, 0, out);
+  b.fill(out._storage.handle, 1);
+  return out;
+}
+
+/** @internal A 0-d tensor holding `v`, on `device`. */
+export function scalarTensor(v: number | boolean, dtype: DType, device: Device): Tensor {
+  const out = allocTensor([], dtype, device);
+  const b = out._storage.binding;
+  writeView(b.meta, 0, out);
+  b.fill(out._storage.handle, Number(v));
+  return out;
+}
+
+// ------------------------------------------------------------------ unary
+
+/** Runs a unary kernel with no autograd. */
+export function unaryRaw(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0): Tensor {
+  const outDtype: DType = BOOL_UNARY.has(op) ? 'bool' : x.dtype;
+  const out = allocTensor(x.shape, outDtype, x.device);
+  const b = x._storage.binding;
+  writeView(b.meta, writeView(b.meta, 0, out), x);
+  b.unary(UnaryOp[op], out._storage.handle, x._storage.handle, p0, p1);
+  return out;
+}
+
+/** Casts the input as the op's kind requires (ints to float32 for float ops, bools to int32 for numeric ops). */
+function unaryInput(op: UnaryOpName, x: Tensor): Tensor {
+  if (FLOAT_UNARY.has(op) && !isFloating(x.dtype)) return cast(x, 'float32');
+  if (!BOOL_UNARY.has(op) && x.dtype === 'bool') return cast(x, 'int32');
+  return x;
+}
+
+type UnaryGrad = (g: Tensor, x: Tensor, y: Tensor, p0: number, p1: number) => Tensor;
+
+/** Each differentiable unary op's derivative, and whether it reads the input (x) or output (y). */
+const UNARY_GRADS: Partial<Record<UnaryOpName, [UnaryGrad, 'x' | 'y' | '']>> = {
+  neg: [(g) => neg(g), ''],
+  abs: [(g, x) => mul(g, sign(x)), 'x'],
+  exp: [(g, _x, y) => mul(g, y), 'y'],
+  log: [(g, x) => div(g, x), 'x'],
+  log1p: [(g, x) => div(g, add(x, 1)), 'x'],
+  expm1: [(g, _x, y) => mul(g, add(y, 1)), 'y'],
+  sqrt: [(g, _x, y) => div(g, mul(y, 2)), 'y'],
+  rsqrt: [(g, _x, y) => mul(g, mul(powScalar(y, 3), -0.5)), 'y'],
+  sin: [(g, x) => mul(g, cos(x)), 'x'],
+  cos: [(g, x) => mul(g, neg(sin(x))), 'x'],
+  tanh: [(g, _x, y) => mul(g, sub(1, square(y))), 'y'],
+  sigmoid: [(g, _x, y) => mul(g, mul(y, sub(1, y))), 'y'],
+  relu: [(g, _x, y) => mul(g, cast(gt(y, 0), g.dtype)), 'y'],
+  // d/dx x*Phi(x) = Phi(x) + x*phi(x)
+  gelu: [
+    (g, x) => {
+      const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
+      const pdf = mul(exp(mul(square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+      return mul(g, add(cdf, mul(x, pdf)));
+    },
+    'x',
+  ],
+  clamp: [(g, x, _y, lo, hi) => mul(g, cast(logicalAnd(ge(x, lo), le(x, hi)), g.dtype)), 'x'],
+  powScalar: [(g, x, _y, p) => mul(g, mul(powScalar(x, p - 1), p)), 'x'],
+  leakyRelu: [(g, x, _y, s) => mul(g, where(gt(x, 0), 1, s)), 'x'],
+  reciprocal: [(g, _x, y) => mul(g, neg(square(y))), 'y'],
+  square: [(g, x) => mul(g, mul(x, 2)), 'x'],
+  erf: [(g, x) => mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI))), 'x'],
+  mulAdd: [(g, _x, _y, a) => mul(g, a), ''],
+};
+
+function unary(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0): Tensor {
+  checkTensor(x, op);
+  const xin = unaryInput(op, x);
+  const y = unaryRaw(op, xin, p0, p1);
+  const spec = UNARY_GRADS[op];
+  if (!spec || !isFloating(y.dtype)) return y;
+  const [fn, uses] = spec;
+  return record(y, op, [xin], (g) => [fn(g, xin, y, p0, p1)], uses === 'x' ? [xin] : uses === 'y' ? [y] : []);
+}
+
+/** Functional `Tensor.neg`. */
+export const neg = (x: Tensor): Tensor => unary('neg', x);
+/** Functional `Tensor.abs`. */
+export const abs = (x: Tensor): Tensor => unary('abs', x);
+/** Functional `Tensor.exp`. */
+export const exp = (x: Tensor): Tensor => unary('exp', x);
+/** Functional `Tensor.log`. */
+export const log = (x: Tensor): Tensor => unary('log', x);
+/** Functional `Tensor.log1p`. */
+export const log1p = (x: Tensor): Tensor => unary('log1p', x);
+/** Functional `Tensor.expm1`. */
+export const expm1 = (x: Tensor): Tensor => unary('expm1', x);
+/** Functional `Tensor.sqrt`. */
+export const sqrt = (x: Tensor): Tensor => unary('sqrt', x);
+/** Functional `Tensor.rsqrt`. */
+export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', x);
+/** Functional `Tensor.sin`. */
+export const sin = (x: Tensor): Tensor => unary('sin', x);
+/** Functional `Tensor.cos`. */
+export const cos = (x: Tensor): Tensor => unary('cos', x);
+/** Functional `Tensor.tanh`. */
+export const tanh = (x: Tensor): Tensor => unary('tanh', x);
+/** Functional `Tensor.sigmoid`. */
+export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x);
+/** Functional `Tensor.relu`. */
+export const relu = (x: Tensor): Tensor => unary('relu', x);
+/** Functional `Tensor.gelu`. */
+export const gelu = (x: Tensor): Tensor => unary('gelu', x);
+/** Functional `Tensor.sign`. */
+export const sign = (x: Tensor): Tensor => unary('sign', x);
+/** Functional `Tensor.floor`. */
+export const floor = (x: Tensor): Tensor => unary('floor', x);
+/** Functional `Tensor.ceil`. */
+export const ceil = (x: Tensor): Tensor => unary('ceil', x);
+/** Functional `Tensor.round`. */
+export const round = (x: Tensor): Tensor => unary('round', x);
+/** Functional `Tensor.reciprocal`. */
+export const reciprocal = (x: Tensor): Tensor => unary('reciprocal', x);
+/** Functional `Tensor.square`. */
+export const square = (x: Tensor): Tensor => unary('square', x);
+/** Functional `Tensor.erf`. */
+export const erf = (x: Tensor): Tensor => unary('erf', x);
+/** Functional `Tensor.logicalNot`. */
+export const logicalNot = (x: Tensor): Tensor<'bool'> => unary('logicalNot', x) as Tensor<'bool'>;
+/** Functional `Tensor.isnan`. */
+export const isnan = (x: Tensor): Tensor<'bool'> => unary('isnan', x) as Tensor<'bool'>;
+/** Functional `Tensor.isinf`. */
+export const isinf = (x: Tensor): Tensor<'bool'> => unary('isinf', x) as Tensor<'bool'>;
+/** Functional `Tensor.leakyRelu`. */
+export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor => unary('leakyRelu', x, negativeSlope);
+
+/** x ** p for a number p. */
+export function powScalar(x: Tensor, p: number): Tensor {
+  if (p === 2) return unary('square', x);
+  return unary('powScalar', x, p);
+}
+
+/** Functional `Tensor.clamp`. */
+export function clamp(x: Tensor, min?: number, max?: number): Tensor {
+  if (min === undefined && max === undefined) throw new TypeError('clamp: at least one of min and max must be given');
+  for (const [v, n] of [[min, 'min'], [max, 'max']] as const) {
+    if (v !== undefined && typeof v !== 'number') throw new TypeError(`clamp: ${n} must be a number, got ${typeof v}`);
+  }
+  return unary('clamp', x, min ?? -Infinity, max ?? Infinity);
+}
+
+// ----------------------------------------------------------------- binary
+
+/** Runs a binary kernel (broadcasting) with no autograd; a/b already have the compute dtype. */
+function binaryRaw(op: BinaryOpName, a: Tensor, b: Tensor | number): Tensor {
+  const outDtype: DType = BOOL_BINARY.has(op) ? 'bool' : a.dtype;
+  const bind = a._storage.binding;
+  const m = bind.meta;
+  if (typeof b === 'number') {
+    const out = allocTensor(a.shape, outDtype, a.device);
+    writeView(m, writeView(m, 0, out), a);
+    bind.binary(BinaryOp[op], out._storage.handle, a._storage.handle, b);
+    return out;
+  }
+  const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, op);
+  const out = allocTensor(shape, outDtype, a.device);
+  let p = writeView(m, 0, out);
+  p = writeBroadcast(m, p, a, shape);
+  writeBroadcast(m, p, b, shape);
+  bind.binary(BinaryOp[op], out._storage.handle, a._storage.handle, b._storage.handle);
+  return out;
+}
+
+/** Resolves operands to [tensor a, tensor-or-number b] in the compute dtype. */
+function prepareBinary(op: BinaryOpName, a: TensorLike, b: TensorLike): [Tensor, Tensor | number] {
+  checkScalar(a, op);
+  checkScalar(b, op);
+  if (!(a instanceof Tensor)) {
+    if (!(b instanceof Tensor)) throw new TypeError(`${op}: at least one operand must be a Tensor`);
+    a = scalarTensor(a, promoteWithScalar(b.dtype, a), b.device);
+  }
+  let dt: DType;
+  if (b instanceof Tensor) {
+    sameDevice(a, b, op);
+    dt = promoteTypes(a.dtype, b.dtype);
+  } else {
+    dt = promoteWithScalar(a.dtype, b);
+  }
+  if (FLOAT_BINARY.has(op) && !isFloating(dt)) dt = 'float32';
+  if (!BOOL_BINARY.has(op) && dt === 'bool') dt = 'int32';
+  const ac = cast(a, dt);
+  const bc = b instanceof Tensor ? cast(b, dt) : Number(b);
+  return [ac, bc];
+}
+
+/** Elementwise `a + alpha * b` with broadcasting. */
+export function add(a: TensorLike, b: TensorLike, alpha?: number): Tensor {
+  if (alpha !== undefined && alpha !== 1) b = b instanceof Tensor ? mul(b, alpha) : Number(b) * alpha;
+  const [x, y] = prepareBinary('add', a, b);
+  return record(binaryRaw('add', x, y), 'add', [x, y], (g) => [g, g]);
+}
+
+/** Elementwise `a - alpha * b`. */
+export function sub(a: TensorLike, b: TensorLike, alpha?: number): Tensor {
+  if (alpha !== undefined && alpha !== 1) b = b instanceof Tensor ? mul(b, alpha) : Number(b) * alpha;
+  const [x, y] = prepareBinary('sub', a, b);
+  return record(binaryRaw('sub', x, y), 'sub', [x, y], (g, n) => [g, n[1] ? neg(g) : null]);
+}
+
+/** Elementwise product. */
+export function mul(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = prepareBinary('mul', a, b);
+  const out = binaryRaw('mul', x, y);
+  const yReq = y instanceof Tensor && y.requiresGrad;
+  // Save only what the requested gradients read.
+  const saved: Tensor[] = [];
+  if (x.requiresGrad && y instanceof Tensor) saved.push(y);
+  if (yReq) saved.push(x);
+  return record(out, 'mul', [x, y], (g, n) => [n[0] ? mul(g, y) : null, n[1] ? mul(g, x) : null], saved);
+}
+
+/** True division. */
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = prepareBinary('div', a, b);
+  const out = binaryRaw('div', x, y);
+  return record(
+    out,
+    'div',
+    [x, y],
+    (g, n) => [n[0] ? div(g, y) : null, n[1] ? neg(div(mul(g, x), square(y as Tensor))) : null],
+    y instanceof Tensor ? [x, y] : [],
+  );
+}
+
+/** Elementwise power (`a ** b`). */
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  if (a instanceof Tensor && typeof b === 'number') return powScalar(a, b);
+  const [x, y] = prepareBinary('pow', a, b);
+  const out = binaryRaw('pow', x, y);
+  return record(
+    out,
+    'pow',
+    [x, y],
+    (g, n) => [
+      n[0] ? mul(g, mul(y, pow(x, sub(y, 1)))) : null,
+      // d/db a^b = a^b ln a, taken as 0 where a == 0 (PyTorch's convention).
+      n[1] ? mul(g, where(eq(x, 0), 0, mul(pow(x, y), log(x)))) : null,
+    ],
+    [x, y as Tensor, out],
+  );
+}
+
+function minMax(op: 'maximum' | 'minimum', a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = prepareBinary(op, a, b);
+  const out = binaryRaw(op, x, y);
+  // The larger (smaller) operand gets the gradient; ties split it evenly, as in PyTorch.
+  const share = (mine: Tensor, other: Tensor | number, g: Tensor): Tensor => {
+    const win = cast(op === 'maximum' ? gt(mine, other) : lt(mine, other), g.dtype);
+    return mul(g, add(win, mul(cast(eq(mine, other), g.dtype), 0.5)));
+  };
+  return record(
+    out,
+    op,
+    [x, y],
+    (g, n) => [n[0] ? share(x, y, g) : null, n[1] ? share(y as Tensor, x, g) : null],
+    y instanceof Tensor ? [x, y] : [x],
+  );
+}
+
+/** Elementwise maximum. */
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => minMax('maximum', a, b);
+/** Elementwise minimum. */
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => minMax('minimum', a, b);
+
+function predicate(op: BinaryOpName, a: TensorLike, b: TensorLike): Tensor<'bool'> {
+  const [x, y] = prepareBinary(op, a, b);
+  return binaryRaw(op, x, y) as Tensor<'bool'>;
+}
+/** `a == b` elementwise. */
+export const eq = (a: TensorLike, b: TensorLike): Tensor<'bool'> => predicate('eq', a, b);
+/** `a != b` elementwise. */
+export const ne = (a: TensorLike, b: TensorLike): Tensor<'bool'> => predicate('ne', a, b);
+/** `a < b` elementwise. */
+export const lt = (a: TensorLike, b: TensorLike): Tensor<'bool'> => predicate('lt', a, b);
+/** `a <= b` elementwise. */
+export const le = (a: TensorLike, b: TensorLike): Tensor<'bool'> => predicate('le', a, b);
+/** `a > b` elementwise. */
+export const gt = (a: TensorLike, b: TensorLike): Tensor<'bool'> => predicate('gt', a, b);
+/** `a >= b` elementwise. */
+export const ge = (a: TensorLike, b: TensorLike): Tensor<'bool'> => predicate('ge', a, b);
+/** Logical and. */
+export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor<'bool'> => predicate('logicalAnd', a, b);
+/** Logical or. */
+export const logicalOr = (a: TensorLike, b: TensorLike): Tensor<'bool'> => predicate('logicalOr', a, b);
+
+// ------------------------------------------------------------------ where
+
+/**
+ * `condition ? a : b` elementwise, broadcasting all three.
+ * @example where(x.gt(0), x, 0)
+ */
+export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  checkTensor(condition, 'where', 'condition');
+  checkScalar(a, 'where');
+  checkScalar(b, 'where');
+  const cond = condition.dtype === 'bool' ? condition : ne(condition, 0);
+  let dt: DType;
+  if (a instanceof Tensor && b instanceof Tensor) dt = promoteTypes(a.dtype, b.dtype);
+  else if (a instanceof Tensor) dt = promoteWithScalar(a.dtype, b as number);
+  else if (b instanceof Tensor) dt = promoteWithScalar(b.dtype, a as number);
+  else dt = Number.isInteger(a) && Number.isInteger(b) ? 'int32' : 'float32';
+  let shape: readonly number[] = cond.shape;
+  for (const t of [a, b]) {
+    if (t instanceof Tensor) {
+      sameDevice(cond, t, 'where');
+      shape = broadcastShapes(shape, t.shape, 'where');
+    }
+  }
+  const x = a instanceof Tensor ? cast(a, dt) : Number(a);
+  const y = b instanceof Tensor ? cast(b, dt) : Number(b);
+  const out = allocTensor(shape, dt, cond.device);
+  const bind = cond._storage.binding;
+  const m = bind.meta;
+  let p = writeView(m, 0, out);
+  p = writeBroadcast(m, p, cond, shape);
+  if (x instanceof Tensor) p = writeBroadcast(m, p, x, shape);
+  if (y instanceof Tensor) writeBroadcast(m, p, y, shape);
+  bind.where(
+    out._storage.handle,
+    cond._storage.handle,
+    x instanceof Tensor ? x._storage.handle : x,
+    y instanceof Tensor ? y._storage.handle : y,
+  );
+  return record(out, 'where', [x, y], (g, n) => [n[0] ? where(cond, g, 0) : null, n[1] ? where(cond, 0, g) : null], [cond]);
+}
+
+/** `x` with `value` where `mask` is true. */
+export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
+  checkTensor(x, 'maskedFill');
+  checkTensor(mask, 'maskedFill', 'mask');
+  if (mask.dtype !== 'bool') throw new TypeError(`maskedFill: mask must be a bool tensor, got ${mask.dtype}`);
+  const out = where(mask, value, x);
+  if (!shapesEqual(out.shape, x.shape)) {
+    throw new RangeError(`maskedFill: mask shape [${mask.shape}] must broadcast to the input shape [${x.shape}]`);
+  }
+  return out.dtype === x.dtype ? out : cast(out, x.dtype);
+}
