@@ -32,3 +32,4 @@ export { grad, gradcheck, gradgradcheck } from './autograd/functional';
 export type { GradOptions, GradcheckOptions } from './autograd/functional';
 export { tidy, keep, dispose, memoryStats, emptyCache } from './memory';
 export { getNumThreads, setNumThreads, backendInfo } from './runtime';
+export * as nn from './nn';
