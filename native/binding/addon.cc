@@ -21,7 +21,9 @@ void finalize_storage(Napi::Env env, StorageBox* box) {
 
 Napi::Value make_storage(Napi::Env env, DType dtype, int64_t numel, const char* op) {
   constexpr int64_t kMax = (int64_t)1 << 46;
-  if (numel < 0 || numel > kMax / 8) range_error(env, std::string(op) + ": cannot allocate " + std::to_string(numel) + " elements");
+  if (numel < 0 || numel > kMax / 8)
+    range_error(env, std::string(op) + ": cannot allocate " + std::to_string(numel) + " " + dtype_name(dtype) +
+                         " elements: more than the 2^43-element limit of one tensor");
   size_t nbytes = (size_t)numel * dtype_size(dtype);
   void* p = backend::alloc(nbytes);
   if (!p)

@@ -1,0 +1,78 @@
+// Memory without tidy: native memory is reported to V8 and freed by
+// finalizers; explicit dispose/tidy/using free it at once.
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import * as tf from '../src/index';
+import { tensor, tidy } from '../src/index';
+
+v8.setFlagsFromString('--expose_gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+describe('memory', () => {
+  it('dispose frees now; use after dispose throws; double dispose is harmless', () => {
+    const before = tf.memoryStats().liveBytes;
+    const x = tf.zeros([1000]);
+    expect(tf.memoryStats().liveBytes - before).toBe(4000);
+    x.dispose();
+    x.dispose();
+    expect(x.isDisposed).toBe(true);
+    expect(tf.memoryStats().liveBytes - before).toBe(0);
+    expect(() => x.add(1)).toThrow(/after dispose/);
+    expect(() => x.toArray()).toThrow(/after dispose/);
+  });
+
+  it('`using` disposes at the end of the block', () => {
+    const before = tf.memoryStats().liveBytes;
+    {
+      using y = tf.ones([256]);
+      expect(y.sum().item()).toBe(256);
+    }
+    expect(tf.memoryStats().liveBytes).toBeLessThanOrEqual(before + 16);
+  });
+
+  it('tidy frees temporaries but keeps results, gradients and parameters', () => {
+    const w = new tf.nn.Parameter(tf.ones([100]));
+    const before = tf.memoryStats().liveBytes;
+    const kept = tidy(() => {
+      const t = w.mul(2).add(1).exp(); // temporaries
+      t.sum().backward();
+      return { out: t.mul(0), list: [t.sum()] };
+    });
+    expect(kept.out.toArray()).toHaveLength(100);
+    expect(kept.list[0].item()).toBeGreaterThan(0);
+    expect(w.grad).not.toBeNull();
+    expect(w.grad!.sum().item()).toBeGreaterThan(0);
+    // out (400 B) + list[0] (4 B) + w.grad (400 B) survive; the rest is freed.
+    expect(tf.memoryStats().liveBytes - before).toBeLessThanOrEqual(400 + 4 + 400 + 64);
+    expect(() => tidy(async () => 1)).toThrow(/synchronous/);
+  });
+
+  it('an ordinary loop with no dispose calls runs in bounded memory (finalizers free tensors)', async () => {
+    const w = tf.randn([256, 256], { requiresGrad: true });
+    const x = tf.randn([64, 256]);
+    const step = (): void => {
+      const loss = x.matmul(w).relu().mean();
+      loss.backward();
+      tf.noGrad(() => w.subInPlace(w.grad!.mul(1e-3)));
+      w.grad = null;
+    };
+    for (let i = 0; i < 50; i++) step();
+    gc();
+    await new Promise((r) => setTimeout(r, 20));
+    gc();
+    const base = tf.memoryStats().liveBytes;
+    for (let i = 0; i < 500; i++) step();
+    gc();
+    await new Promise((r) => setTimeout(r, 20));
+    gc();
+    // Each step allocates ~300 KB; without finalizers 500 steps would hold ~150 MB.
+    expect(tf.memoryStats().liveBytes - base).toBeLessThan(4 * 1024 * 1024);
+  });
+
+  it('a tensor larger than memory is a RangeError naming the size', () => {
+    expect(() => tf.empty([2 ** 21, 2 ** 21], { dtype: 'float64' })).toThrow('out of memory allocating 35184372088832 bytes');
+    expect(() => tf.empty([2 ** 22, 2 ** 22])).toThrow(/more than the 2\^43-element limit/);
+    expect(() => tensor([1]).expand(2 ** 40, 2 ** 8).contiguous()).toThrow(RangeError);
+  });
+});
