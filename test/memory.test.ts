@@ -91,6 +91,20 @@ describe('memory', () => {
     expect(tf.memoryStats().peakBytes).toBeGreaterThanOrEqual(4 << 20);
   });
 
+  it('dataAsync copies off the event loop; dispose during the read is safe', async () => {
+    const x = tf.arange(1 << 20).float();
+    const view = x.reshape(1024, 1024).t(); // non-contiguous: gathered on the worker
+    const [a, b] = await Promise.all([x.dataAsync(), view.dataAsync()]);
+    expect(a[12345]).toBe(12345);
+    expect(b[1]).toBe(1024); // element [0,1] of the transpose
+    const before = tf.memoryStats().liveBytes;
+    const p = x.dataAsync();
+    x.dispose(); // the read still completes; memory is released after it
+    expect((await p)[7]).toBe(7);
+    expect(tf.memoryStats().liveBytes).toBeLessThan(before);
+    await expect(x.dataAsync()).rejects.toThrow(/after dispose/);
+  });
+
   it('a tensor larger than memory is a RangeError naming the size', () => {
     expect(() => tf.empty([2 ** 21, 2 ** 21], { dtype: 'float64' })).toThrow('out of memory allocating 35184372088832 bytes');
     expect(() => tf.empty([2 ** 22, 2 ** 22])).toThrow(/more than the 2\^43-element limit/);
