@@ -76,6 +76,9 @@ function compareJacobians(
   inputs: Tensor[],
   opts: GradcheckOptions,
   name: string,
+  // gradgradcheck's fn calls grad() itself, so its numerical evaluations need
+  // grad mode on and perturbed inputs that still require grad.
+  numericalNeedsGraph = false,
 ): boolean {
   const eps = opts.eps ?? 1e-6;
   const atol = opts.atol ?? 1e-5;
@@ -98,8 +101,9 @@ function compareJacobians(
         const p = base.slice();
         p[j] += delta;
         const xs = inputs.slice();
-        xs[i] = tensor(p, { shape: x.shape, dtype: x.dtype });
-        return noGrad(() => sumOutputs(fn, xs)).map(flatValues);
+        xs[i] = tensor(p, { shape: x.shape, dtype: x.dtype, requiresGrad: numericalNeedsGraph });
+        const run = (): Tensor[] => sumOutputs(fn, xs);
+        return (numericalNeedsGraph ? run() : noGrad(run)).map(flatValues);
       };
       const plus = evalAt(eps);
       const minus = evalAt(-eps);
@@ -158,5 +162,5 @@ export function gradgradcheck(fn: (...xs: Tensor[]) => Tensor | Tensor[], inputs
     const gs = grad(os, wanted, { gradOutputs: gOuts, createGraph: true, allowUnused: true });
     return gs.map((g, i) => g ?? zeros(wanted[i].shape, { dtype: wanted[i].dtype }));
   };
-  return compareJacobians(firstOrder, inputs, options, 'gradgradcheck');
+  return compareJacobians(firstOrder, inputs, options, 'gradgradcheck', true);
 }
