@@ -337,7 +337,8 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BceOp
   const logs = (): [Tensor, Tensor] => [clamp(log(p), -100), clamp(log(sub(1, p)), -100)];
   const raw = noGrad(() => {
     const [lp, l1p] = logs();
-    return neg(add(mul(y, lp), mul(sub(1, y), l1p)));
+    // PyTorch's arrangement: (y - 1) * log(1 - p) - y * log(p).
+    return sub(mul(sub(y, 1), l1p), mul(y, lp));
   });
   // The composed gradient would be 0 * inf = NaN at p = 0 or 1 (the clamp's mask times
   // d log p); PyTorch's formula clamps the denominator instead.
