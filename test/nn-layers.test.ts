@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { nn, gradcheck, manualSeed, tensor, zeros, ones, randn, Generator, type Tensor } from '../src/index';
-import { expectClose, randArray, rt } from './helpers-nn';
+import { nn, gradcheck, manualSeed, noGrad, tensor, zeros, ones, randn, Generator, type Tensor } from '../src/index';
+import { expectClose, randArray, rt } from './nn-helpers';
 
 const F = nn.functional;
 
@@ -374,5 +374,42 @@ describe('nn.init', () => {
     expect(g1).toEqual(g2);
     expect(() => nn.init.xavierUniform(zeros([3]))).toThrow(/fewer than 2 dimensions/);
     expect(() => nn.init.uniform(zeros([3], { dtype: 'int32' }))).toThrow(TypeError);
+  });
+});
+
+describe('training end to end', () => {
+  it('a small CNN with BatchNorm and Dropout fits a synthetic problem with plain SGD', () => {
+    manualSeed(8);
+    // Class = which quadrant of an 8x8 image holds a bright 2x2 patch.
+    const N = 64;
+    const xs = new Float32Array(N * 64);
+    const ys = new Int32Array(N);
+    const r = Array.from(randArray(N * 3, 70, 0, 1));
+    for (let i = 0; i < N; i++) {
+      const q = Math.floor(r[3 * i] * 4);
+      ys[i] = q;
+      const oy = (q >> 1) * 4 + Math.floor(r[3 * i + 1] * 3), ox = (q & 1) * 4 + Math.floor(r[3 * i + 2] * 3);
+      for (const [dy, dx] of [[0, 0], [0, 1], [1, 0], [1, 1]]) xs[i * 64 + (oy + dy) * 8 + ox + dx] = 1;
+    }
+    const x = tensor(xs, { shape: [N, 1, 8, 8] });
+    const y = tensor(ys);
+    const model = new nn.Sequential(
+      new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.MaxPool2d(2),
+      new nn.Flatten(), new nn.Dropout(0.1), new nn.Linear(64, 4),
+    );
+    const lossFn = new nn.CrossEntropyLoss();
+    let first = 0, last = 0;
+    for (let step = 0; step < 60; step++) {
+      model.zeroGrad();
+      const loss = lossFn.forward(model.forward(x), y);
+      loss.backward();
+      noGrad(() => model.parameters().forEach((p) => p.subInPlace(p.grad!, 0.5)));
+      if (step === 0) first = Number(loss.item());
+      last = Number(loss.item());
+    }
+    expect(last).toBeLessThan(first / 4);
+    model.eval();
+    const acc = model.forward(x).argmax(1).eq(y).float().mean().item();
+    expect(acc).toBeGreaterThan(0.95);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { nn, gradcheck, gradgradcheck, tensor, zeros } from '../src/index';
-import { expectClose, randArray, rt } from './helpers-nn';
+import { expectClose, randArray, rt } from './nn-helpers';
 
 const F = nn.functional;
 

@@ -27,8 +27,9 @@ export function rt(shape: number[], seed: number, opts: { requiresGrad?: boolean
 }
 
 /** Asserts every element of `actual` is within atol + rtol*|expected|. */
-export function expectClose(actual: Tensor | ArrayLike<number>, expected: ArrayLike<number>, atol = 1e-9, rtol = 1e-7): void {
-  const a = 'data' in actual && typeof actual.data === 'function' ? (actual as Tensor).data() : (actual as ArrayLike<number>);
+export function expectClose(actual: Tensor | ArrayLike<number | boolean>, expected: ArrayLike<number>, atol = 1e-9, rtol = 1e-7): void {
+  const raw = 'data' in actual && typeof actual.data === 'function' ? (actual as Tensor).data() : (actual as ArrayLike<number | boolean>);
+  const a = Array.from(raw as ArrayLike<number | boolean>, Number);
   expect(a.length).toBe(expected.length);
   for (let i = 0; i < a.length; i++) {
     const e = expected[i];
