@@ -206,6 +206,7 @@ function conv2d4(x: Tensor, weight: Tensor, bias: Tensor | null, o: Conv2dOption
     if (!(bias instanceof Tensor)) throw new TypeError('conv2d: bias must be a Tensor or null');
     if (bias.ndim !== 1 || bias.shape[0] !== oc) throw new RangeError(`conv2d: bias must have shape [${oc}], got ${fmt(bias.shape)}`);
     if (bias.dtype !== x.dtype) throw new TypeError(`conv2d: bias dtype ${bias.dtype} must match input dtype ${x.dtype}`);
+    if (bias.device !== x.device) throw new TypeError(`conv2d: input is on ${x.device} but bias is on ${bias.device}`);
   }
   const [sh, sw] = pair(o.stride, 1, 'stride', op, 1);
   const [dh, dw] = pair(o.dilation, 1, 'dilation', op, 1);

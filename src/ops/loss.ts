@@ -87,9 +87,10 @@ function checkWeight(weight: Tensor | null | undefined, c: number, x: Tensor, op
   return cast(weight, x.dtype);
 }
 
-function checkClassTarget(target: unknown, op: string): asserts target is Tensor {
+function checkClassTarget(target: unknown, input: Tensor, op: string): asserts target is Tensor {
   if (!(target instanceof Tensor)) throw new TypeError(`${op}: target must be a Tensor, got ${target === null ? 'null' : typeof target}`);
   if (target.dtype !== 'int32') throw new TypeError(`${op}: class targets must be int32, got ${target.dtype} ${fmt(target.shape)}`);
+  if (target.device !== input.device) throw new TypeError(`${op}: target is on ${target.device} but input is on ${input.device}`);
 }
 
 /**
@@ -187,7 +188,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
     if (reduction === 'none') return reshape(rows, r.outShape);
     return reduction === 'sum' ? sum(rows) : mean(rows);
   }
-  checkClassTarget(target, op);
+  checkClassTarget(target, input, op);
   const r = toRows(input, target, op, false);
   const t = r.target!;
   const { valid, wt, safe } = targetWeights(t, weight, ignoreIndex, input.dtype, op);
@@ -219,7 +220,7 @@ function nllRows(logp: Tensor, safe: Tensor, wt: Tensor, op: string): Tensor {
 export function nllLoss(input: Tensor, target: Tensor, options: NllOptions = {}): Tensor {
   const op = 'nllLoss';
   checkFloatTensor(input, op, 'input');
-  checkClassTarget(target, op);
+  checkClassTarget(target, input, op);
   const reduction = checkReduction(options.reduction ?? 'mean', op);
   const c = input.ndim === 1 ? input.shape[0] : input.shape[1];
   const weight = checkWeight(options.weight, c, input, op);
