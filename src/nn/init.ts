@@ -4,7 +4,7 @@
  * parameters that require grad, and returns the tensor it filled.
  */
 import { noGrad } from '../autograd/grad-mode';
-import { isFloating } from '../dtype';
+import { isFloating, type FloatDType } from '../dtype';
 import { fmt } from '../shape';
 import { Tensor } from '../tensor';
 import { rand, randn } from '../ops/creation';
@@ -71,7 +71,7 @@ function fillWith(t: Tensor, kind: 'uniform' | 'normal', a: number, b: number, g
       else t.normalInPlace(a, b);
       return;
     }
-    const opts = { dtype: t.dtype, device: t.device, generator };
+    const opts = { dtype: t.dtype as FloatDType, device: t.device, generator };
     const r = kind === 'uniform' ? rand(t.shape, opts).mul(b - a).add(a) : randn(t.shape, opts).mul(b).add(a);
     t.copyInPlace(r);
   });
