@@ -1,8 +1,6 @@
-// Binary pointwise ops, where, fill, cast and random on CUDA. Math comes from
-// common/functors.h and common/philox.h, shared with the CPU backend, so both
-// devices compute the same function (and the same random stream).
-#include "cuda_common.h"  // first: under emulation it defines __host__/__device__
-#include "../common/philox.h"
+// Binary pointwise ops on CUDA: the CPU's functors (common/functors.h) in the
+// shared pointwise engine.
+#include "cuda_common.h"
 #include "dispatch.h"
 
 namespace tf {
@@ -21,110 +19,67 @@ struct Map2 {
   __device__ void operator()(int64_t, const int64_t* off) const { o[off[0]] = f(a[off[1]], b ? b[off[2]] : bs); }
 };
 
+template <class TO, class T, class F>
+void map2(const View& out, const View& a, const View* b, double s, F f) {
+  const View bz = b ? *b : cuda::zero_strides(a);
+  const View* vs[3] = {&out, &a, &bz};
+  cuda::pointwise<3>(vs, Map2<TO, T, F>{out.ptr<TO>(), a.ptr<T>(), b ? b->ptr<T>() : nullptr, (T)s, f});
+}
+
 template <BinaryOp OP>
 struct BinaryK {
   template <class T> static void run(const View& out, const View& a, const View* b, double s) {
-    constexpr bool pred = (int)OP >= (int)BinaryOp::eq;
-    using F = std::conditional_t<pred, fn::BinaryPred<OP, T>, fn::Binary<OP, T>>;
-    using TO = std::conditional_t<pred, uint8_t, T>;
-    const View bz = b ? *b : cuda::zero_strides(a);
-    const View* vs[3] = {&out, &a, &bz};
-    cuda::pointwise<3>(vs, Map2<TO, T, F>{out.ptr<TO>(), a.ptr<T>(), b ? b->ptr<T>() : nullptr, (T)s, F{}});
+    map2<T, T>(out, a, b, s, fn::Binary<OP, T>{});
   }
 };
 
+// The eight bool-valued ops (comparisons, logical and/or) share one kernel per
+// dtype, picking the functor at run time: each is a single instruction, so the
+// uniform switch costs nothing measurable, while 32 separate kernels would
+// cost nvcc minutes per build across five architectures.
 template <class T>
-struct WhereOp {
-  T* o;
-  const uint8_t* c;
-  const T* a;
-  const T* b;
-  T as, bs;
-  __device__ void operator()(int64_t, const int64_t* off) const {
-    o[off[0]] = c[off[1]] ? (a ? a[off[2]] : as) : (b ? b[off[3]] : bs);
+struct AnyPred {
+  BinaryOp op;
+  __host__ __device__ uint8_t operator()(T a, T b) const {
+    switch (op) {  // a case for every kind-B op of common/ops.h
+#define TF_X(name, code, kind) TF_PRED_CASE_##kind(name)
+#define TF_PRED_CASE_B(name) case BinaryOp::name: return fn::BinaryPred<BinaryOp::name, T>{}(a, b);
+#define TF_PRED_CASE_F(name)
+#define TF_PRED_CASE_N(name)
+      TF_BINARY_OPS(TF_X)
+#undef TF_X
+#undef TF_PRED_CASE_B
+#undef TF_PRED_CASE_F
+#undef TF_PRED_CASE_N
+      default: return 0;
+    }
   }
 };
-struct WhereK {
-  template <class T>
-  static void run(const View& out, const View& cond, const View* a, double as, const View* b, double bs) {
-    const View az = a ? *a : cuda::zero_strides(out), bz = b ? *b : cuda::zero_strides(out);
-    const View* vs[4] = {&out, &cond, &az, &bz};
-    cuda::pointwise<4>(vs, WhereOp<T>{out.ptr<T>(), cond.ptr<uint8_t>(), a ? a->ptr<T>() : nullptr,
-                                      b ? b->ptr<T>() : nullptr, (T)as, (T)bs});
-  }
-};
-
-template <class T>
-struct FillOp {
-  T* o;
-  T v;
-  __device__ void operator()(int64_t, const int64_t* off) const { o[off[0]] = v; }
-};
-struct FillK {
-  template <class T> static void run(const View& out, double v) {
-    const View* vs[1] = {&out};
-    cuda::pointwise<1>(vs, FillOp<T>{out.ptr<T>(), (T)v});
-  }
-};
-
-template <class TO, class TI>
-struct CastF {
-  __host__ __device__ TO operator()(TI x) const {
-    if constexpr (std::is_same<TO, uint8_t>::value) return (TO)(x != TI(0));
-    else return (TO)x;
-  }
-};
-template <class TO>
-struct CastFrom {
-  template <class TI> static void run(const View& out, const View& a) { cuda::map1<TO, TI>(out, a, CastF<TO, TI>{}); }
-};
-struct CastK {
-  template <class TO> static void run(const View& out, const View& a) { TF_DISPATCH_ALL(a.dtype, CastFrom<TO>, out, a); }
-};
-
-// `out` is contiguous (the binding checks), so the flat index is the element
-// number in the Philox stream, exactly as on the CPU.
-template <class T>
-struct RandomOp {
-  T* o;
-  int kind;
-  uint64_t seed, offset;
-  double p0, p1;
-  __device__ void operator()(int64_t i, const int64_t* off) const {
-    o[off[0]] = (T)rand_value((RandKind)kind, seed, offset, (uint64_t)i, p0, p1);
-  }
-};
-struct RandomK {
-  template <class T> static void run(const View& out, int kind, uint64_t seed, uint64_t offset, double p0, double p1) {
-    const View* vs[1] = {&out};
-    cuda::pointwise<1>(vs, RandomOp<T>{out.ptr<T>(), kind, seed, offset, p0, p1});
+struct PredK {
+  template <class T> static void run(BinaryOp op, const View& out, const View& a, const View* b, double s) {
+    map2<uint8_t, T>(out, a, b, s, AnyPred<T>{op});
   }
 };
 
 }  // namespace
 
 void binary(BinaryOp op, const View& out, const View& a, const View* b, double s) {
+  if ((int)op >= (int)BinaryOp::eq) {
+    TF_DISPATCH_ALL(a.dtype, PredK, op, out, a, b, s);
+    return;
+  }
   switch (op) {
-#define TF_X(name, code, kind)                                                 \
-  case BinaryOp::name:                                                         \
-    TF_CUDA_DISPATCH_##kind(a.dtype, BinaryK<BinaryOp::name>, out, a, b, s);  \
-    break;
+#define TF_X(name, code, kind) TF_CUDA_ARITH_CASE_##kind(name)
+#define TF_CUDA_ARITH_CASE_F(name) case BinaryOp::name: TF_CUDA_DISPATCH_F(a.dtype, BinaryK<BinaryOp::name>, out, a, b, s); break;
+#define TF_CUDA_ARITH_CASE_N(name) case BinaryOp::name: TF_CUDA_DISPATCH_N(a.dtype, BinaryK<BinaryOp::name>, out, a, b, s); break;
+#define TF_CUDA_ARITH_CASE_B(name)  // handled by PredK above
     TF_BINARY_OPS(TF_X)
 #undef TF_X
+#undef TF_CUDA_ARITH_CASE_F
+#undef TF_CUDA_ARITH_CASE_N
+#undef TF_CUDA_ARITH_CASE_B
     default: break;
   }
-}
-
-void where(const View& out, const View& cond, const View* a, double as, const View* b, double bs) {
-  TF_DISPATCH_ALL(out.dtype, WhereK, out, cond, a, as, b, bs);
-}
-
-void fill(const View& out, double value) { TF_DISPATCH_ALL(out.dtype, FillK, out, value); }
-
-void cast(const View& out, const View& a) { TF_DISPATCH_ALL(out.dtype, CastK, out, a); }
-
-void random(const View& out, int kind, uint64_t seed, uint64_t offset, double p0, double p1) {
-  TF_DISPATCH_ALL(out.dtype, RandomK, out, kind, seed, offset, p0, p1);
 }
 
 }  // namespace backend

@@ -147,6 +147,7 @@ struct RedGeom {
   __host__ __device__ void out_offsets(int64_t o, int64_t& aoff, int64_t& ooff) const {
     aoff = 0;
     ooff = 0;
+#pragma unroll 1  // see Indexer::offsets
     for (int d = ko - 1; d >= 0; d--) {
       const int64_t q = o / oshape[d], r = o - q * oshape[d];
       aoff += r * astride[d];
@@ -156,6 +157,7 @@ struct RedGeom {
   }
   __host__ __device__ int64_t red_offset(int64_t j) const {
     int64_t off = 0;
+#pragma unroll 1
     for (int d = kr - 1; d >= 0; d--) {
       const int64_t q = j / rshape[d];
       off += (j - q * rshape[d]) * rstride[d];
