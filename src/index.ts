@@ -33,3 +33,4 @@ export type { GradOptions, GradcheckOptions } from './autograd/functional';
 export { tidy, keep, dispose, memoryStats, emptyCache } from './memory';
 export { getNumThreads, setNumThreads, backendInfo } from './runtime';
 export * as nn from './nn';
+export * as optim from './optim';
