@@ -34,3 +34,5 @@ export { tidy, keep, dispose, memoryStats, emptyCache } from './memory';
 export { getNumThreads, setNumThreads, backendInfo } from './runtime';
 export * as nn from './nn';
 export * as optim from './optim';
+export * as io from './io';
+export { save, load, saveBuffer, loadBuffer } from './io';
