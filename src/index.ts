@@ -36,3 +36,4 @@ export * as nn from './nn';
 export * as optim from './optim';
 export * as io from './io';
 export { save, load, saveBuffer, loadBuffer } from './io';
+export * as data from './data';
