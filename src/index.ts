@@ -37,3 +37,5 @@ export * as optim from './optim';
 export * as io from './io';
 export { save, load, saveBuffer, loadBuffer } from './io';
 export * as data from './data';
+export * as train from './train';
+export * as callbacks from './train/callbacks';
