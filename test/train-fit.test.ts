@@ -217,6 +217,24 @@ describe('fit', () => {
     expect(text).not.toContain('\r');
   });
 
+  it('draws a progress bar with metrics, throughput and ETA on a TTY', async () => {
+    const { x, y } = linearProblem();
+    const model = new MLP(2, 4, 1);
+    model.compile({ optimizer: 'adam', loss: 'mse', metrics: ['mae'] });
+    const out: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (out.push(String(s)), true));
+    const tty = process.stdout.isTTY;
+    (process.stdout as { isTTY: boolean }).isTTY = true;
+    try {
+      await model.fit(x, y, { epochs: 1, batchSize: 16 });
+    } finally {
+      (process.stdout as { isTTY: boolean | undefined }).isTTY = tty;
+    }
+    // The bar for the last batch is always drawn, then the epoch summary ends the line.
+    expect(out.some((s) => /^\rEpoch 1\/1 \[=+\] 16\/16 - loss: [\d.]+ - mae: [\d.]+ - \d+ samples\/s - ETA 0\.0s/.test(s))).toBe(true);
+    expect(out.at(-1)).toMatch(/^\rEpoch 1\/1 - 16 steps - .* - loss: [\d.]+ - mae: [\d.]+\x1b\[K\n$/);
+  });
+
   it('keeps the event loop responsive', async () => {
     const { x, y } = linearProblem();
     const model = new MLP(2, 4, 1);
