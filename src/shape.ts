@@ -74,7 +74,8 @@ export function normDim(dim: number, ndim: number, op: string): number {
 
 /** Normalises a list of dims (or all dims when undefined), sorted and unique. */
 export function normDims(dims: number | readonly number[] | undefined, ndim: number, op: string): number[] {
-  if (dims === undefined) return Array.from({ length: ndim }, (_, i) => i);
+  if (dims === undefined || dims === null) return Array.from({ length: ndim }, (_, i) => i);
+  if (typeof dims !== 'number' && !Array.isArray(dims)) throw new TypeError(`${op}: dim must be an integer or an array of integers, got ${typeof dims}`);
   const list = typeof dims === 'number' ? [dims] : dims;
   const out = list.map((d) => normDim(d, ndim, op));
   const set = new Set(out);

@@ -124,9 +124,15 @@ export class Tensor<D extends DType = DType> {
     writeView(b.meta, 0, this);
     return b.toTyped(this._storage.handle) as TypedArrayFor<D>;
   }
-  /** Like `data()`, for symmetry with async code (the copy is synchronous on CPU). */
+  /**
+   * Like `data()`, but the copy runs on a worker thread so a large read (or a
+   * wait for the GPU) does not block the event loop.
+   * @example const values = await t.dataAsync();
+   */
   async dataAsync(): Promise<TypedArrayFor<D>> {
-    return this.data();
+    const b = this._storage.binding;
+    writeView(b.meta, 0, this);
+    return (await b.toTypedAsync(this._storage.handle)) as TypedArrayFor<D>;
   }
   /**
    * Nested JS arrays (numbers, or booleans for bool tensors); a 0-d tensor gives a scalar.

@@ -12,22 +12,23 @@ const napi_type_tag* storage_tag();
 namespace {
 
 void finalize_storage(Napi::Env env, StorageBox* box) {
-  if (!box->freed) {
-    backend::release(box->data, box->nbytes);
-    Napi::MemoryManagement::AdjustExternalMemory(env, -(int64_t)box->nbytes);
-  }
+  // Async readers hold a reference to the handle, so no read is in flight here.
+  release_storage(env, box);
   delete box;
 }
 
 Napi::Value make_storage(Napi::Env env, DType dtype, int64_t numel, const char* op) {
   constexpr int64_t kMax = (int64_t)1 << 46;
-  if (numel < 0 || numel > kMax / 8) range_error(env, std::string(op) + ": cannot allocate " + std::to_string(numel) + " elements");
+  if (numel < 0 || numel > kMax / 8)
+    range_error(env, std::string(op) + ": cannot allocate " + std::to_string(numel) + " " + dtype_name(dtype) +
+                         " elements: more than the 2^43-element limit of one tensor");
   size_t nbytes = (size_t)numel * dtype_size(dtype);
   void* p = backend::alloc(nbytes);
   if (!p)
     range_error(env, std::string(op) + ": out of memory allocating " + std::to_string(nbytes) + " bytes (" +
                          std::to_string(numel) + " " + dtype_name(dtype) + " elements) on " + backend::device_name());
   auto* box = new StorageBox{p, numel, nbytes, dtype, false};
+  box->pending = 0;
   Napi::External<StorageBox> ext = Napi::External<StorageBox>::New(env, box, finalize_storage);
   ext.TypeTag(storage_tag());
   Napi::MemoryManagement::AdjustExternalMemory(env, (int64_t)nbytes);
@@ -108,14 +109,106 @@ TF_EXPORT(dispose) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsExternal() || !info[0].As<Napi::Object>().CheckTypeTag(storage_tag()))
     type_error(env, "dispose: argument must be a tensorforge storage handle");
-  auto* box = info[0].As<Napi::External<StorageBox>>().Data();
-  if (!box->freed) {
+  release_storage(env, info[0].As<Napi::External<StorageBox>>().Data());
+  return env.Undefined();
+}
+
+void release_storage(Napi::Env env, StorageBox* box) {
+  if (box->pending > 0) {
+    box->freed = true;
+    box->release_when_idle = true;
+    return;
+  }
+  if (box->data) {
     backend::release(box->data, box->nbytes);
     Napi::MemoryManagement::AdjustExternalMemory(env, -(int64_t)box->nbytes);
-    box->freed = true;
-    box->data = nullptr;
   }
-  return env.Undefined();
+  box->freed = true;
+  box->data = nullptr;
+}
+
+namespace {
+
+// Copies a view into a fresh buffer on a libuv worker thread, so a large read
+// (or, on CUDA, the wait for the device) does not block the event loop.
+class ReadWorker : public Napi::AsyncWorker {
+ public:
+  ReadWorker(Napi::Env env, Napi::Value handle, StorageBox* box, const View& v)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), box_(box), view_(v) {
+    handle_ = Napi::Persistent(handle.As<Napi::Object>());  // keeps the finalizer away
+    box_->pending++;
+    bytes_ = (size_t)view_.numel() * dtype_size(view_.dtype);
+    out_ = Napi::Persistent(Napi::ArrayBuffer::New(env, bytes_));
+    dst_ = out_.Value().Data();
+  }
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    if (bytes_ == 0) return;
+    size_t es = dtype_size(view_.dtype);
+    if (view_.contiguous()) {
+      backend::copy_to_host(dst_, view_.base + view_.offset * es, bytes_);
+      return;
+    }
+    void* tmp = backend::alloc(bytes_);
+    if (!tmp) {
+      SetError("toTypedAsync: out of memory");
+      return;
+    }
+    View out = view_;
+    out.base = static_cast<char*>(tmp);
+    out.offset = 0;
+    int64_t st = 1;
+    for (int d = view_.ndim - 1; d >= 0; d--) { out.strides[d] = st; st *= view_.shape[d]; }
+    backend::cast(out, view_);
+    backend::copy_to_host(dst_, tmp, bytes_);
+    backend::release(tmp, bytes_);
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    finish(env);
+    size_t n = (size_t)view_.numel();
+    Napi::ArrayBuffer ab = out_.Value();
+    switch (view_.dtype) {
+      case DType::F32: deferred_.Resolve(Napi::Float32Array::New(env, n, ab, 0)); break;
+      case DType::F64: deferred_.Resolve(Napi::Float64Array::New(env, n, ab, 0)); break;
+      case DType::I32: deferred_.Resolve(Napi::Int32Array::New(env, n, ab, 0)); break;
+      default: deferred_.Resolve(Napi::Uint8Array::New(env, n, ab, 0)); break;
+    }
+  }
+  void OnError(const Napi::Error& e) override {
+    finish(Env());
+    deferred_.Reject(Napi::RangeError::New(Env(), e.Message()).Value());
+  }
+
+ private:
+  void finish(Napi::Env env) {
+    if (--box_->pending == 0 && box_->release_when_idle) {
+      box_->release_when_idle = false;
+      box_->pending = 0;
+      release_storage(env, box_);
+    }
+  }
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference handle_;
+  Napi::Reference<Napi::ArrayBuffer> out_;
+  StorageBox* box_;
+  View view_;
+  size_t bytes_ = 0;
+  void* dst_ = nullptr;
+};
+
+}  // namespace
+
+// toTypedAsync(storage) with the view in meta -> Promise of a typed-array copy.
+TF_EXPORT(toTypedAsync) {
+  StorageBox* s = storage_arg(info, 0, "dataAsync");
+  Meta m(info, "dataAsync");
+  View v = m.view(s, "tensor");
+  auto* w = new ReadWorker(info.Env(), info[0], s, v);
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
 }
 
 TF_EXPORT(isDisposed) {

@@ -23,7 +23,14 @@ struct StorageBox {
   size_t nbytes;
   DType dtype;
   bool freed;
+  // Async reads in flight (see toTypedAsync): a dispose() meanwhile only marks
+  // the box freed for JS; the memory is released when the last read finishes.
+  int pending = 0;
+  bool release_when_idle = false;
 };
+
+// Releases a box's memory (now, or after in-flight async reads) and reports it to V8.
+void release_storage(Napi::Env env, StorageBox* box);
 
 // Per addon instance (one per Node worker thread), so the addon is context-aware.
 struct AddonState {

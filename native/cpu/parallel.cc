@@ -35,7 +35,9 @@ class Pool {
     stop_workers();
     nthreads_ = n;
     stop_ = false;
-    for (int i = 1; i < n; i++) workers_.emplace_back([this, i] { loop(i); });
+    // A new worker must not mistake the last finished job for a new one (it
+    // would run a null job_): it starts from the current generation.
+    for (int i = 1; i < n; i++) workers_.emplace_back([this, i, g = gen_] { loop(i, g); });
   }
 
   // Runs job(t) for t in [0, nt) with t == 0 on the calling thread.
@@ -59,9 +61,8 @@ class Pool {
   }
 
  private:
-  void loop(int idx) {
+  void loop(int idx, uint64_t seen) {
     t_in_pool = true;
-    uint64_t seen = 0;
     for (;;) {
       const std::function<void(int)>* job;
       {

@@ -82,7 +82,7 @@ export function runBackward(roots: readonly Tensor[], grads: readonly Tensor[], 
     const n = stack.pop()!;
     nodes.push(n);
     for (const inp of n.inputs) {
-      const f = inp?.gradFn;
+      const f = inp?.node;
       if (f && !seen.has(f)) {
         seen.add(f);
         stack.push(f);
@@ -132,8 +132,8 @@ export function runBackward(roots: readonly Tensor[], grads: readonly Tensor[], 
         if (!shapesEqual(gi.shape, inp.shape)) gi = sumTo(gi, inp.shape);
         if (gi.dtype !== inp.dtype) gi = gi.to(inp.dtype);
         if (isAnomalyEnabled()) checkFinite(node, gi, i);
-        if (inp.gradFn) pending.set(inp.gradFn, addGrad(pending.get(inp.gradFn), gi));
-        else deliverLeaf(inp, gi);
+        if (inp.node) pending.set(inp.node, addGrad(pending.get(inp.node), gi));
+        else if (inp.leaf) deliverLeaf(inp.leaf, gi);
       }
     }
   });

@@ -98,8 +98,9 @@ function compareJacobians(
         const p = base.slice();
         p[j] += delta;
         const xs = inputs.slice();
-        xs[i] = tensor(p, { shape: x.shape, dtype: x.dtype });
-        return noGrad(() => sumOutputs(fn, xs)).map(flatValues);
+        // Keep requiresGrad so functions that differentiate internally (gradgradcheck) still work.
+        xs[i] = tensor(p, { shape: x.shape, dtype: x.dtype, requiresGrad: true });
+        return sumOutputs(fn, xs).map(flatValues);
       };
       const plus = evalAt(eps);
       const minus = evalAt(-eps);

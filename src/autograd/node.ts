@@ -4,8 +4,24 @@
  * written with tensor ops (so it is itself differentiable), and the storage
  * versions of the tensors the closure saved.
  */
+import type { DType } from '../dtype';
+import type { Shape } from '../shape';
 import type { Tensor } from '../tensor';
 import { isGradEnabled } from './grad-mode';
+
+/**
+ * Where an input's gradient goes: the node that produced it, or the leaf
+ * tensor itself. Edges hold no non-leaf tensors, so an intermediate's memory
+ * is freed once its saved uses are released, even while the graph lives on.
+ * The node is captured when the op runs, so a later in-place rebase of the
+ * input tensor cannot redirect this gradient.
+ */
+export interface Edge {
+  node: Node | null;
+  leaf: Tensor | null;
+  shape: Shape;
+  dtype: DType;
+}
 
 /** Computes input gradients from the output gradient; `needs[i]` says whether input i wants one. */
 export type BackwardFn = (grad: Tensor, needs: readonly boolean[]) => (Tensor | null | undefined)[];
@@ -15,8 +31,8 @@ let seqCounter = 0;
 export class Node {
   /** Creation order: consumers always have a larger seq than producers. */
   readonly seq = seqCounter++;
-  /** Inputs that require grad (null where an input does not). */
-  inputs: (Tensor | null)[];
+  /** Edges to inputs that require grad (null where an input does not). */
+  inputs: (Edge | null)[];
   backwardFn: BackwardFn | null;
   saved: Tensor[];
   savedVersions: number[];
@@ -27,7 +43,7 @@ export class Node {
 
   constructor(
     readonly name: string,
-    inputs: (Tensor | null)[],
+    inputs: (Edge | null)[],
     backwardFn: BackwardFn,
     saved: Tensor[],
   ) {
@@ -65,8 +81,13 @@ export function record<T extends Tensor>(
     }
   }
   if (!any || !isGradEnabled()) return out;
-  const ins = inputs.map((x) => (x !== null && typeof x === 'object' && x.requiresGrad ? x : null));
+  const ins = inputs.map((x) => (x !== null && typeof x === 'object' && x.requiresGrad ? edgeTo(x) : null));
   out.gradFn = new Node(name, ins, backward, saved.slice());
   out.requiresGrad = true;
   return out;
+}
+
+/** The edge through which a gradient reaches tensor `t`. */
+export function edgeTo(t: Tensor): Edge {
+  return { node: t.gradFn, leaf: t.gradFn ? null : t, shape: t.shape, dtype: t.dtype };
 }

@@ -26,6 +26,7 @@ export interface NativeBinding {
   alloc(dtype: number, numel: number): H;
   fromTyped(data: Float32Array | Float64Array | Int32Array | Uint8Array, dtype: number): H;
   toTyped(s: H): Float32Array | Float64Array | Int32Array | Uint8Array;
+  toTypedAsync(s: H): Promise<Float32Array | Float64Array | Int32Array | Uint8Array>;
   dispose(s: H): void;
   isDisposed(s: H): boolean;
   memoryStats(): MemoryStats;

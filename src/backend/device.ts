@@ -14,7 +14,12 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 function loadCpu(): NativeBinding {
   try {
-    // node-gyp-build picks a matching prebuild under prebuilds/ or build/Release.
+    // TENSORFORGE_ADDON points at an alternative build (e.g. the sanitizer
+    // build of `npm run test:asan`); otherwise node-gyp-build picks a matching
+    // prebuild under prebuilds/ or build/Release.
+    const override = process.env.TENSORFORGE_ADDON;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (override) return require(path.resolve(override)) as NativeBinding;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const load = require('node-gyp-build') as (dir: string) => unknown;
     return load(ROOT) as NativeBinding;

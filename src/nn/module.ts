@@ -6,7 +6,7 @@
  */
 import type { Device } from '../backend/device';
 import { noGrad } from '../autograd/grad-mode';
-import type { DType } from '../dtype';
+import { isFloating, type DType } from '../dtype';
 import { fmt, shapesEqual } from '../shape';
 import { Tensor } from '../tensor';
 
@@ -200,12 +200,18 @@ export abstract class Module {
     return { missingKeys, unexpectedKeys };
   }
 
-  /** Moves every parameter and buffer to a device or dtype, in place (tensor identity is kept). */
+  /**
+   * Moves every parameter and buffer to a device, or converts the floating ones
+   * to a dtype, in place (tensor identity is kept).
+   */
   to(target: Device | DType): this {
     noGrad(() => {
       for (const m of this.modules()) {
         for (const [k, v] of Object.entries(m)) {
           if (!(v instanceof Tensor) || !(v instanceof Parameter || m[BUFFERS].has(k))) continue;
+          // As PyTorch: a dtype target converts floating tensors only, so integer
+          // buffers (BatchNorm's num_batches_tracked) keep their type.
+          if (target !== 'cpu' && target !== 'cuda' && !isFloating(v.dtype)) continue;
           if (v instanceof Parameter && target !== 'cpu' && target !== 'cuda' && target !== 'float32' && target !== 'float64') {
             throw new TypeError(`Module.to: parameters must stay floating point, got ${target}`);
           }

@@ -4,7 +4,7 @@
  */
 import { checkDevice, type Device } from '../backend/device';
 import { writeView } from '../backend/meta';
-import { checkDType, isFloating, typedArrayFor, type DType, type TypedArrayFor } from '../dtype';
+import { checkDType, isFloating, typedArrayFor, type DType, type FloatDType, type TypedArrayFor } from '../dtype';
 import { checkShape, fmt, numel, type Shape } from '../shape';
 import { allocTensor, fromTypedArray, Tensor } from '../tensor';
 import { cast, floor, minimum } from './pointwise';
@@ -244,14 +244,14 @@ function randomTensor(shape: readonly number[], kind: 'uniform' | 'normal', p0: 
   return finish(t, opts, op);
 }
 
-/** Uniform samples in [0, 1). */
-export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
-  return randomTensor(shape, 'uniform', 0, 1, opts, 'rand');
+/** Uniform samples in [0, 1) (float32 unless `dtype`). */
+export function rand<D extends FloatDType = 'float32'>(shape: readonly number[], opts: RandomOptions<D> = {}): Tensor<D> {
+  return randomTensor(shape, 'uniform', 0, 1, opts, 'rand') as Tensor<D>;
 }
 
-/** Standard normal samples. @example manualSeed(0); randn([2, 3]) */
-export function randn(shape: readonly number[], opts: RandomOptions = {}): Tensor {
-  return randomTensor(shape, 'normal', 0, 1, opts, 'randn');
+/** Standard normal samples (float32 unless `dtype`). @example manualSeed(0); randn([2, 3]) */
+export function randn<D extends FloatDType = 'float32'>(shape: readonly number[], opts: RandomOptions<D> = {}): Tensor<D> {
+  return randomTensor(shape, 'normal', 0, 1, opts, 'randn') as Tensor<D>;
 }
 
 /** Uniform integers in [low, high) (int32 unless `dtype`). */
@@ -280,9 +280,11 @@ export function randperm(n: number, opts: RandomOptions = {}): Tensor<'int32'> {
 }
 
 /** Uniform samples with x's shape/dtype/device. */
-export const randLike = (x: Tensor, opts: RandomOptions = {}): Tensor => rand(x.shape, { dtype: x.dtype, device: x.device, ...opts });
+export const randLike = <D extends FloatDType>(x: Tensor<D>, opts: RandomOptions<D> = {}): Tensor<D> =>
+  rand<D>(x.shape, { dtype: x.dtype, device: x.device, ...opts });
 /** Normal samples with x's shape/dtype/device. */
-export const randnLike = (x: Tensor, opts: RandomOptions = {}): Tensor => randn(x.shape, { dtype: x.dtype, device: x.device, ...opts });
+export const randnLike = <D extends FloatDType>(x: Tensor<D>, opts: RandomOptions<D> = {}): Tensor<D> =>
+  randn<D>(x.shape, { dtype: x.dtype, device: x.device, ...opts });
 
 /** @internal Bernoulli(p) mask (dtype of choice), for dropout. */
 export function bernoulliRaw(shape: Shape, p: number, dtype: DType, device: Device, gen: Generator = defaultGenerator): Tensor {

@@ -6,7 +6,7 @@
  */
 import { writeBroadcast, writeView } from '../backend/meta';
 import { isGradEnabled } from '../autograd/grad-mode';
-import { Node } from '../autograd/node';
+import { edgeTo, Node } from '../autograd/node';
 import { isFloating } from '../dtype';
 import { broadcastShapes, fmt, shapesEqual } from '../shape';
 import { allocTensor, Tensor, type TensorLike } from '../tensor';
@@ -79,7 +79,7 @@ export function copyInPlace<T extends Tensor>(t: T, src: TensorLike): T {
     // The old contents are overwritten, so only src receives a gradient (the
     // engine sums it back to src's shape and dtype).
     t._storage.version++;
-    t.gradFn = new Node('copy', [src], (g) => [g], []);
+    t.gradFn = new Node('copy', [edgeTo(src)], (g) => [g], []);
     t.requiresGrad = true;
     return t;
   }

@@ -290,6 +290,7 @@ export function split(x: Tensor, size: number | readonly number[], dim = 0): Ten
     for (let s = 0; s < n; s += size) sizes.push(Math.min(size, n - s));
     if (n === 0) sizes.push(0);
   } else {
+    if (!Array.isArray(size)) throw new TypeError(`split: split size must be an integer or an array of integers, got ${typeof size}`);
     sizes = size.slice();
     const total = sizes.reduce((a, b) => a + b, 0);
     if (sizes.some((s) => !Number.isInteger(s) || s < 0) || total !== n) {

@@ -1,0 +1,71 @@
+// The native boundary checks everything itself: hostile arguments to the raw
+// addon give TypeError/RangeError, never a crash.
+import { describe, expect, it } from 'vitest';
+import { cpuBinding as b } from '../src/backend/device';
+import type { StorageHandle } from '../src/backend/binding';
+
+function view(pos: number, shape: number[], strides: number[], offset = 0): number {
+  b.meta[pos] = shape.length;
+  b.meta[pos + 1] = offset;
+  shape.forEach((s, i) => (b.meta[pos + 2 + i] = s));
+  strides.forEach((s, i) => (b.meta[pos + 2 + shape.length + i] = s));
+  return pos + 2 + 2 * shape.length;
+}
+
+describe('native argument validation', () => {
+  const s = b.fromTyped(new Float32Array([1, 2, 3, 4, 5, 6]), 0);
+  const o = b.alloc(0, 6);
+
+  it('rejects non-handles and foreign objects', () => {
+    view(view(0, [6], [1]), [6], [1]);
+    expect(() => b.unary(2, {} as StorageHandle, s, 0, 0)).toThrow(TypeError);
+    expect(() => b.unary(2, o, 42 as unknown as StorageHandle, 0, 0)).toThrow(/storage handle/);
+    expect(() => b.dispose(null as unknown as StorageHandle)).toThrow(TypeError);
+  });
+
+  it('rejects views that reach outside their storage', () => {
+    view(view(0, [6], [1]), [7], [1]);
+    expect(() => b.unary(2, o, s, 0, 0)).toThrow(/reaches element 6 of a storage of 6/);
+    view(view(0, [6], [1]), [3], [2], 1);
+    expect(() => b.unary(2, o, s, 0, 0)).toThrow(RangeError);
+    view(view(0, [2, 3], [3, 1]), [2, 3], [3, 1], 0);
+    expect(() => b.unary(2, o, s, 0, 0)).not.toThrow();
+  });
+
+  it('rejects negative, fractional, NaN and huge sizes', () => {
+    for (const bad of [-1, 1.5, NaN, Infinity, 2 ** 60]) {
+      view(view(0, [6], [1]), [bad], [1]);
+      expect(() => b.unary(2, o, s, 0, 0)).toThrow(RangeError);
+    }
+    b.meta[0] = 17; // ndim too large
+    expect(() => b.unary(2, o, s, 0, 0)).toThrow(RangeError);
+    expect(() => b.alloc(0, -5)).toThrow(RangeError);
+    expect(() => b.alloc(7, 5)).toThrow(RangeError);
+    expect(() => b.alloc(0, 2 ** 50)).toThrow(RangeError);
+  });
+
+  it('checks shapes and dtypes per op', () => {
+    const i = b.fromTyped(new Int32Array([1, 2, 3, 4, 5, 6]), 2);
+    view(view(0, [6], [1]), [6], [1]);
+    expect(() => b.unary(2, o, i, 0, 0)).toThrow(/must be float32 or float64, got int32/);
+    view(view(0, [6], [1]), [3], [1]);
+    expect(() => b.unary(2, o, s, 0, 0)).toThrow(/does not match/);
+    expect(() => b.unary(999, o, s, 0, 0)).toThrow(/op code/);
+    view(view(view(0, [1, 2, 2], [4, 2, 1]), [1, 2, 3], [6, 3, 1]), [1, 2, 2], [4, 2, 1]);
+    expect(() => b.matmul(o, s, s, null, 0)).toThrow(/cannot be multiplied/);
+    expect(() => b.fromTyped(new Float64Array(2), 0)).toThrow(/does not match dtype float32/);
+  });
+
+  it('disposed storage: use throws, double dispose is harmless', () => {
+    const d = b.fromTyped(new Float32Array([1]), 0);
+    b.dispose(d);
+    b.dispose(d);
+    expect(b.isDisposed(d)).toBe(true);
+    view(0, [1], [1]);
+    expect(() => b.toTyped(d)).toThrow(/after dispose/);
+  });
+
+  it('a huge allocation is a RangeError naming the size', () => {
+    expect(() => b.alloc(1, 2 ** 43)).toThrow(/out of memory allocating|cannot allocate/);
+  });
+});

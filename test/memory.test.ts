@@ -1,0 +1,113 @@
+// Memory without tidy: native memory is reported to V8 and freed by
+// finalizers; explicit dispose/tidy/using free it at once.
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import * as tf from '../src/index';
+import { tensor, tidy } from '../src/index';
+
+v8.setFlagsFromString('--expose_gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+describe('memory', () => {
+  it('dispose frees now; use after dispose throws; double dispose is harmless', () => {
+    const before = tf.memoryStats().liveBytes;
+    const x = tf.zeros([1000]);
+    expect(tf.memoryStats().liveBytes - before).toBe(4096); // 4000 B rounded to its size class
+    x.dispose();
+    x.dispose();
+    expect(x.isDisposed).toBe(true);
+    expect(tf.memoryStats().liveBytes - before).toBe(0);
+    expect(() => x.add(1)).toThrow(/after dispose/);
+    expect(() => x.toArray()).toThrow(/after dispose/);
+  });
+
+  it('`using` disposes at the end of the block', () => {
+    const before = tf.memoryStats().liveBytes;
+    let inside = 0;
+    {
+      using y = tf.ones([256]);
+      inside = tf.memoryStats().liveBytes;
+      expect(y.shape).toEqual([256]);
+    }
+    expect(inside - before).toBe(1024);
+    expect(tf.memoryStats().liveBytes).toBe(before);
+  });
+
+  it('tidy frees temporaries but keeps results, gradients and parameters', () => {
+    const w = new tf.nn.Parameter(tf.ones([100]));
+    const before = tf.memoryStats().liveBytes;
+    const kept = tidy(() => {
+      const t = w.mul(2).add(1).exp(); // temporaries
+      t.sum().backward();
+      return { out: t.mul(0), list: [t.sum()] };
+    });
+    const growth = tf.memoryStats().liveBytes - before;
+    expect(kept.out.toArray()).toHaveLength(100);
+    expect(kept.list[0].item()).toBeGreaterThan(0);
+    expect(w.grad).not.toBeNull();
+    expect(w.grad!.sum().item()).toBeGreaterThan(0);
+    // out (400 B -> 448 class) + list[0] (4 B -> 64) + w.grad (448) survive; the rest is freed.
+    expect(growth).toBeLessThanOrEqual(448 + 64 + 448);
+    expect(() => tidy(async () => 1)).toThrow(/synchronous/);
+  });
+
+  it('an ordinary loop with no dispose calls runs in bounded memory (finalizers free tensors)', async () => {
+    const w = tf.randn([256, 256], { requiresGrad: true });
+    const x = tf.randn([64, 256]);
+    const step = (): void => {
+      const loss = x.matmul(w).relu().mean();
+      loss.backward();
+      tf.noGrad(() => w.subInPlace(w.grad!.mul(1e-3)));
+      w.grad = null;
+    };
+    for (let i = 0; i < 50; i++) step();
+    gc();
+    await new Promise((r) => setTimeout(r, 20));
+    gc();
+    const base = tf.memoryStats().liveBytes;
+    for (let i = 0; i < 500; i++) step();
+    gc();
+    await new Promise((r) => setTimeout(r, 20));
+    gc();
+    // Each step allocates ~300 KB; without finalizers 500 steps would hold ~150 MB.
+    expect(tf.memoryStats().liveBytes - base).toBeLessThan(4 * 1024 * 1024);
+  });
+
+  it('the caching allocator reuses freed blocks and emptyCache returns them', () => {
+    tf.emptyCache();
+    const s0 = tf.memoryStats();
+    expect(s0.cachedBytes).toBe(0);
+    const x = tf.zeros([1 << 20]);
+    x.dispose();
+    const s1 = tf.memoryStats();
+    expect(s1.cachedBytes).toBe(4 << 20);
+    const y = tf.ones([1 << 20]); // same size class: served from the cache
+    expect(tf.memoryStats().cachedBytes).toBe(0);
+    expect(y.sum().item()).toBe(1 << 20);
+    y.dispose();
+    tf.emptyCache();
+    expect(tf.memoryStats().cachedBytes).toBe(0);
+    expect(tf.memoryStats().peakBytes).toBeGreaterThanOrEqual(4 << 20);
+  });
+
+  it('dataAsync copies off the event loop; dispose during the read is safe', async () => {
+    const x = tf.arange(1 << 20).float();
+    const view = x.reshape(1024, 1024).t(); // non-contiguous: gathered on the worker
+    const [a, b] = await Promise.all([x.dataAsync(), view.dataAsync()]);
+    expect(a[12345]).toBe(12345);
+    expect(b[1]).toBe(1024); // element [0,1] of the transpose
+    const before = tf.memoryStats().liveBytes;
+    const p = x.dataAsync();
+    x.dispose(); // the read still completes; memory is released after it
+    expect((await p)[7]).toBe(7);
+    expect(tf.memoryStats().liveBytes).toBeLessThan(before);
+    await expect(x.dataAsync()).rejects.toThrow(/after dispose/);
+  });
+
+  it('a tensor larger than memory is a RangeError naming the size', () => {
+    expect(() => tf.empty([2 ** 21, 2 ** 21], { dtype: 'float64' })).toThrow('out of memory allocating 35184372088832 bytes');
+    expect(() => tf.empty([2 ** 22, 2 ** 22])).toThrow(/more than the 2\^43-element limit/);
+    expect(() => tensor([1]).expand(2 ** 40, 2 ** 8).contiguous()).toThrow(RangeError);
+  });
+});
