@@ -1,5 +1,5 @@
-// The losses and metrics compile accepts by name, against float64 formulas
-// written here (values and gradients).
+// The losses and metrics compile accepts by name (nn.functional behind a
+// Keras-style target adapter), against float64 formulas written here.
 import { describe, expect, it } from 'vitest';
 import { tensor, train } from '../src/index';
 
@@ -13,7 +13,7 @@ function lse(r: number[]): number {
 }
 
 describe('losses', () => {
-  it('crossEntropy (fused kernel): value and gradient (softmax - onehot)/N', () => {
+  it('sparse cross-entropy: value and gradient (softmax - onehot)/N; [N,1] targets accepted', () => {
     const x = tensor(Float64Array.from(logits.flat()), { shape: [4, 3], requiresGrad: true });
     const loss = L.sparseCategoricalCrossentropy(x, tensor(Int32Array.from(cls)));
     const ref = logits.reduce((s, r, i) => s + lse(r) - r[cls[i]], 0) / 4;
@@ -21,6 +21,7 @@ describe('losses', () => {
     loss.backward();
     const g = x.grad!.toArray() as number[][];
     logits.forEach((r, i) => r.forEach((v, j) => expect(g[i][j]).toBeCloseTo((Math.exp(v - lse(r)) - (j === cls[i] ? 1 : 0)) / 4, 12)));
+    expect(L.crossEntropy(x.detach(), tensor(Int32Array.from(cls), { shape: [4, 1] })).item()).toBeCloseTo(ref, 12);
   });
   it('categoricalCrossentropy with one-hot targets equals the sparse form', () => {
     const x = tensor(Float64Array.from(logits.flat()), { shape: [4, 3] });
@@ -31,7 +32,7 @@ describe('losses', () => {
     const p = [0.9, 0.2, 0.6, 0.01];
     const y = [1, 0, 0, 1];
     const pt = tensor(Float64Array.from(p), { shape: [4, 1] });
-    const yt = tensor(Float64Array.from(y)); // [4] targets for [4,1] outputs, Keras-style
+    const yt = tensor(Int32Array.from(y)); // int [4] targets for float [4,1] outputs, Keras-style
     expect(L.mse(pt, yt).item()).toBeCloseTo(p.reduce((s, v, i) => s + (v - y[i]) ** 2, 0) / 4, 12);
     expect(L.mae(pt, yt).item()).toBeCloseTo(p.reduce((s, v, i) => s + Math.abs(v - y[i]), 0) / 4, 12);
     const bce = -p.reduce((s, v, i) => s + y[i] * Math.log(v) + (1 - y[i]) * Math.log(1 - v), 0) / 4;
