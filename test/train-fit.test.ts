@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { callbacks, data, Generator, io, nn, optim, rand, randn, tensor, Tensor } from '../src/index';
+import { callbacks, data, Generator, io, memoryStats, nn, optim, rand, randn, tensor, Tensor } from '../src/index';
 
 const dir = mkdtempSync(join(tmpdir(), 'tf-train-'));
 
@@ -233,6 +233,16 @@ describe('fit', () => {
     // The bar for the last batch is always drawn, then the epoch summary ends the line.
     expect(out.some((s) => /^\rEpoch 1\/1 \[=+\] 16\/16 - loss: [\d.]+ - mae: [\d.]+ - \d+ samples\/s - ETA 0\.0s/.test(s))).toBe(true);
     expect(out.at(-1)).toMatch(/^\rEpoch 1\/1 - 16 steps - .* - loss: [\d.]+ - mae: [\d.]+\x1b\[K\n$/);
+  });
+
+  it('frees every batch temporary and old gradient as it goes (memory does not grow with epochs)', async () => {
+    const { x, y } = linearProblem();
+    const model = new MLP(2, 64, 1);
+    model.compile({ optimizer: 'adam', loss: 'mse', metrics: ['mae'] });
+    await model.fit(x, y, { epochs: 1, batchSize: 16, verbose: 0, validationSplit: 0.25 });
+    const before = memoryStats().liveBytes;
+    await model.fit(x, y, { epochs: 4, batchSize: 16, verbose: 0, validationSplit: 0.25 });
+    expect(memoryStats().liveBytes).toBeLessThanOrEqual(before + 4096);
   });
 
   it('keeps the event loop responsive', async () => {

@@ -225,6 +225,20 @@ async function callAll(callbacks: Callback[], hook: keyof Callback, ...args: unk
 
 const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * zeroGrad that also frees the old gradients now. Gradients outlive `tidy`
+ * (they are kept), so dropped ones would wait for the garbage collector:
+ * tens of MB per epoch for an MNIST MLP. Inside fit nothing else holds them.
+ */
+function releaseGrads(optimizer: Optimizer): void {
+  for (const g of optimizer.paramGroups) {
+    for (const p of g.params) {
+      if (p.grad) p.grad.dispose();
+      p.grad = null;
+    }
+  }
+}
+
 const proto = Module.prototype as unknown as Record<string, unknown>;
 
 proto.compile = function compile(this: Trainable, config: CompileConfig) {
@@ -322,7 +336,7 @@ proto.fit = async function fit(this: Trainable, x: unknown, yOrOptions?: unknown
         const out = forward(this, input);
         const loss = c.loss(out, target);
         if (!(loss instanceof Tensor) || loss.numel() !== 1) throw new TypeError('fit: the loss must return a one-element tensor');
-        c.optimizer.zeroGrad();
+        releaseGrads(c.optimizer);
         loss.backward();
         c.optimizer.step();
         return { values: [loss.item() as number, ...c.metrics.map((m) => m.fn(out.detach(), target))], n: target.shape[0] ?? 1 };
