@@ -38,10 +38,13 @@ function categoricalCrossentropy(logits: Tensor, target: Tensor): Tensor {
 const mse: LossFn = (o, t) => F.mseLoss(o, likeOutput(o, t, 'mse'));
 const mae: LossFn = (o, t) => F.l1Loss(o, likeOutput(o, t, 'mae'));
 const binaryCrossentropy: LossFn = (o, t) => F.binaryCrossEntropy(o, likeOutput(o, t, 'binaryCrossentropy'));
-/** Binary cross-entropy on logits (classify at 0). */
+/** @internal Binary cross-entropy on logits (metrics classify its outputs at 0). */
 export const bceWithLogits: LossFn = (o, t) => F.bceWithLogits(o, likeOutput(o, t, 'bceWithLogits'));
 
-/** Loss names `compile` accepts (Keras and PyTorch spellings). */
+/**
+ * Loss names `compile` accepts (Keras and PyTorch spellings).
+ * @example train.LOSSES.mse(pred, target).item()
+ */
 export const LOSSES: Readonly<Record<string, LossFn>> = {
   sparseCategoricalCrossentropy,
   crossEntropy: sparseCategoricalCrossentropy,

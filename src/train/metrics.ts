@@ -15,6 +15,7 @@ export type MetricFn = (output: Tensor, target: Tensor) => number;
  * int32 class indices → argmax of the output; same-shape targets with a last
  * dim > 1 (one-hot) → argmax of both; otherwise binary, the output
  * thresholded at `threshold` (0.5 for probabilities, 0 for logits).
+ * @example accuracy(logits, labels); // fraction of rows whose argmax is the label
  */
 export function accuracy(output: Tensor, target: Tensor, threshold = 0.5): number {
   return noGrad(() => {
@@ -37,12 +38,12 @@ export function accuracy(output: Tensor, target: Tensor, threshold = 0.5): numbe
   });
 }
 
-/** Mean absolute error as a metric. */
+/** Mean absolute error as a metric. @example mae(pred, target) */
 export function mae(output: Tensor, target: Tensor): number {
   return noGrad(() => output.sub(target.to(output.dtype).reshape(output.shape)).abs().mean().item() as number);
 }
 
-/** Resolves a metric given by name (or a function) for a compiled loss. */
+/** @internal Resolves a metric given by name (or a function) for a compiled loss. */
 export function resolveMetric(m: string | MetricFn, loss: LossFn, i: number): { name: string; fn: MetricFn } {
   if (typeof m === 'function') return { name: m.name || `metric_${i}`, fn: m };
   if (m === 'accuracy' || m === 'acc') {
