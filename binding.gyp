@@ -14,7 +14,11 @@
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
-      "defines": ["NAPI_VERSION=8"],
+      # NAPI_EXPERIMENTAL (Node >= 20.12 / 21.6): storage finalizers are "basic"
+      # finalizers, run synchronously by the GC. Without it Node defers them to
+      # the next event-loop turn, so a synchronous training loop never frees
+      # its intermediates and native memory grows until the loop yields.
+      "defines": ["NAPI_EXPERIMENTAL"],
       "cflags_cc": ["<@(tf_cflags)", "-std=c++17"],
       "cflags_cc!": ["-O2", "-O1", "-O0"],
       "cflags!": ["-O2"],

@@ -39,3 +39,4 @@ export { save, load, saveBuffer, loadBuffer } from './io';
 export * as data from './data';
 export * as train from './train';
 export * as callbacks from './train/callbacks';
+export * as viz from './viz';

@@ -11,7 +11,9 @@ const napi_type_tag* storage_tag();
 
 namespace {
 
-void finalize_storage(Napi::Env env, StorageBox* box) {
+// A basic finalizer: runs inside the GC, so it must not touch JS; it only
+// returns memory to the allocator and adjusts V8's external-memory count.
+void finalize_storage(Napi::BasicEnv env, StorageBox* box) {
   // Async readers hold a reference to the handle, so no read is in flight here.
   release_storage(env, box);
   delete box;
@@ -113,7 +115,7 @@ TF_EXPORT(dispose) {
   return env.Undefined();
 }
 
-void release_storage(Napi::Env env, StorageBox* box) {
+void release_storage(Napi::BasicEnv env, StorageBox* box) {
   if (box->pending > 0) {
     box->freed = true;
     box->release_when_idle = true;

@@ -30,7 +30,7 @@ struct StorageBox {
 };
 
 // Releases a box's memory (now, or after in-flight async reads) and reports it to V8.
-void release_storage(Napi::Env env, StorageBox* box);
+void release_storage(Napi::BasicEnv env, StorageBox* box);
 
 // Per addon instance (one per Node worker thread), so the addon is context-aware.
 struct AddonState {
