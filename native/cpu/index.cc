@@ -1,5 +1,6 @@
 // gather / scatterAdd / indexSelect along one dim. Index values are checked in a
 // serial pass before any thread runs, so a bad index is a clean RangeError.
+#include <cstring>
 #include <string>
 
 #include "../common/backend.h"
@@ -78,6 +79,21 @@ struct IndexSelectK {
     T* o = (T*)out.base;
     const T* x = (const T*)a.base;
     const int32_t* ip = (const int32_t*)index.base;
+    if (out.contiguous() && a.contiguous() && a.ndim > 0) {
+      // Dense case (a DataLoader gathering a batch of rows): every picked
+      // index is one block of `inner` consecutive elements, copied whole.
+      int64_t outer = 1, inner = 1;
+      for (int d = 0; d < dim; d++) outer *= a.shape[d];
+      for (int d = dim + 1; d < a.ndim; d++) inner *= a.shape[d];
+      const int64_t n = out.shape[dim], src_rows = a.shape[dim];
+      T* op = o + out.offset;
+      const T* xp = x + a.offset;
+      for (int64_t b = 0; b < outer; b++)
+        for (int64_t i = 0; i < n; i++)
+          std::memcpy(op + (b * n + i) * inner, xp + (b * src_rows + ip[index.offset + i * index.strides[0]]) * inner,
+                      (size_t)inner * sizeof(T));
+      return;
+    }
     each_index(out.ndim, out.shape, [&](const int64_t* idx) {
       int64_t at = ip[index.offset + idx[dim] * index.strides[0]];
       o[offset_of(out, idx, -1, 0)] = x[offset_of(a, idx, dim, at)];
