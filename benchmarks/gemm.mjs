@@ -41,7 +41,7 @@ function peak(isa, threads) {
 }
 const peakIsa = tf.supportedIsas().includes('avx512') ? 'avx512' : tf.supportedIsas().includes('avx2') ? 'avx2' : null;
 const peak1 = peakIsa ? peak(peakIsa, 1) : NaN;
-const peakAll = peakIsa ? peak(peakIsa, nthreads) : NaN;
+const peakAll = peakIsa ? (nthreads > 1 ? peak(peakIsa, nthreads) : peak1) : NaN;
 const peakHere = nthreads > 1 ? peakAll : peak1;
 console.log(`float32 FMA peak (${peakIsa}): 1 thread ${peak1.toFixed(1)} GFLOP/s, ${nthreads} threads ${peakAll.toFixed(1)} GFLOP/s`);
 if (dtype) console.log('(float64 run: % is of the float32 peak; the float64 peak is half of it)');

@@ -174,6 +174,9 @@ const cases: Case[] = [
   { M: 37, N: 53, K: 71, la: 'strided', lb: 'strided' },
   { M: 37, N: 53, K: 71, la: 'strided', lb: 'col' },
   { M: 130, N: 67, K: 45, la: 'row', lb: 'strided' },
+  // row-major A whose rows alias in L1 (4 KB stride) and a long transposed A: both packed
+  { M: 20, N: 40, K: 1024 },
+  { M: 30, N: 20, K: 300, la: 'col' },
   // big enough for the thread grid: split over N (few rows) and over M
   { M: 100, N: 600, K: 80, bias: 'contig', relu: true },
   { M: 600, N: 100, K: 80, la: 'col' },

@@ -1,29 +1,32 @@
 // Goto/BLIS-style GEMM tile driver, included by one translation unit per ISA.
 // The including TU defines, before including this file:
 //   TF_GEMM_NS  a unique namespace name;
-// and after it instantiates Tile<V, MR, NV, MC, KC, NC>::run with its SIMD
+// and after it instantiates Tile<V, MR, NV, MC, KC, NC, ...> with its SIMD
 // traits V (T, R, W, zero, load, bcast, fma, add, max0, load_n, store_n,
-// transpose). Everything here is in an anonymous namespace: inline functions
-// and templates compiled with AVX-512 flags must never be merged by the linker
-// into the generic path (ODR), and no std:: template is used for the same
-// reason (threading and std::function live in gemm_threading.cc).
+// transpose) and puts gemm_entry<Tile> in its KernelTable. Everything here is
+// in an anonymous namespace: inline functions and templates compiled with
+// AVX-512 flags must never be merged by the linker into the generic path
+// (ODR), and no std:: template is used for the same reason (threading and
+// std::function live in gemm_threading.cc).
 //
 // C is row-major, so the register tile is MR rows x NR = NV*W columns with
 // vectors along N: each k step loads NV vectors of B, broadcasts MR values of
 // A and does MR*NV FMAs. That is BLIS's kernel applied to C^T (its 32x12 on
 // AVX-512 becomes our 12x32; we use 14x32, which fills 28 of 32 zmm), so the
 // cache roles are BLIS's with A and B swapped:
-//   ic over M by MC     A panel (MC x KC) in L3, packed only when A has no unit stride
+//   ic over M by MC     A panel (MC x KC) in L3, when A is packed
 //   pc over K by KC
 //   jc over N by NC     B block (KC x NC) in L2 (BLIS's MC)
 //   ir over M by MR     A sliver (MR x KC) stays in L1 across the jr loop
 //   jr over N by NR     B sliver streamed from L2
-// Small-matrix path: A with a unit stride (row-major, or transposed) is read in
-// place by the kernel (broadcasts from MR row pointers or from one column), and
-// B with unit column stride is read in place when the tile has few rows (each
-// packed B element would be used only mt/MR times, so packing would cost a
-// large share of the work). Only edge slivers (mr < MR, nr < NR) are copied to
-// a zero-padded buffer so the kernel never reads out of bounds.
+// Small-matrix path: A with a unit stride (row-major, or transposed with a
+// short K) is read in place by the kernel, broadcasting from MR/3 row pointers
+// or from one column, unless its rows would alias in L1. B with unit column
+// stride is read in place when the tile has few rows (each packed B element
+// would be used only mt/MR times, so packing would cost a large share of the
+// work). Only edge slivers (mr < MR, nr < NR) are copied to a zero-padded
+// buffer so the kernel never reads out of bounds; tiles at most one vector
+// wide (N = 10) use a one-vector kernel.
 #include <cstdint>
 #include <cstring>
 
@@ -36,6 +39,16 @@ using tf::cpu::gemm::Args;
 
 inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
 inline int64_t round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
+
+// True if `rows` rows `stride` bytes apart crowd some set of a 32 KB 8-way L1
+// (64 sets of 64-byte lines) with more than 4 of them, leaving too few ways
+// for the B sliver and C.
+inline bool rows_alias(int64_t stride, int rows) {
+  int count[64] = {0};
+  for (int i = 0; i < rows; i++)
+    if (++count[((i * stride) >> 6) & 63] > 4) return true;
+  return false;
+}
 
 // acc[MR][NV] += A(MR x kc) * B(kc x NR), then C = (load_c ? C : 0) + acc,
 // + bias, ReLU, storing only mr x nr. ROWA: A(i,k) = a[i*as + k] (row-major A
@@ -54,22 +67,26 @@ void kernel(int64_t kc, const typename V::T* __restrict a, int64_t as, const typ
     for (int v = 0; v < NV; v++) acc[i][v] = V::zero();
 
   if (ROWA) {
-    // Row pointers as base + i*stride: x86 addressing folds these, so the
-    // loop keeps a handful of registers instead of MR pointers.
-    const char* pa = reinterpret_cast<const char*>(a);
-    const int64_t sa = as * (int64_t)sizeof(T);
-#pragma GCC unroll 4
+    // Rows in groups of 3 off one pointer each: row 3g+r is p[g] + r*as, which
+    // x86 addressing encodes as (p, as, 1|2), so the loop needs MR/3 pointers
+    // and one stride register instead of MR pointers (which spill).
+    constexpr int NG = (MR + 2) / 3;
+    const T* pg[NG];
+#pragma GCC unroll 8
+    for (int q = 0; q < NG; q++) pg[q] = a + 3 * q * as;
+#pragma GCC unroll 2
     for (int64_t k = 0; k < kc; k++) {
       R bv[NV];
 #pragma GCC unroll 8
       for (int v = 0; v < NV; v++) bv[v] = V::load(b + v * W);
 #pragma GCC unroll 64
       for (int i = 0; i < MR; i++) {
-        R ai = V::bcast(reinterpret_cast<const T*>(pa + i * sa));
+        R ai = V::bcast(pg[i / 3] + (i % 3) * as);
 #pragma GCC unroll 8
         for (int v = 0; v < NV; v++) acc[i][v] = V::fma(ai, bv[v], acc[i][v]);
       }
-      pa += sizeof(T);
+#pragma GCC unroll 8
+      for (int q = 0; q < NG; q++) pg[q]++;
       b += bs;
     }
   } else {
@@ -189,8 +206,15 @@ struct Tile {
   static void run(const Args<T>& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     using tf::cpu::gemm::scratch;
     const int64_t K = g.K, mt = m1 - m0, ntile = n1 - n0;
-    const bool a_row = g.csa == 1 && g.pack_mode != 1;
-    const bool a_col = !a_row && g.rsa == 1 && g.pack_mode != 1;
+    // A is read in place unless that is slower than packing it: row-major A
+    // whose MR row pointers fall into the same few L1 sets (row stride near a
+    // multiple of 4 KB, e.g. K = 1024) would miss L1 on every broadcast, and a
+    // transposed A sliver spans 1-2 lines per k, so only a short K fits L1.
+    // Packing a transposed A is a memcpy per k; a row-major one, a transpose
+    // amortised over the tile's columns.
+    const bool a_row = g.csa == 1 && g.pack_mode != 1 &&
+                       (g.pack_mode == 2 || !rows_alias(g.rsa * (int64_t)sizeof(T), MR));
+    const bool a_col = !a_row && g.rsa == 1 && g.pack_mode != 1 && (g.pack_mode == 2 || K <= 192);
     const bool a_direct = a_row || a_col;
     const bool b_direct = g.csb == 1 && g.pack_mode != 1 && (g.pack_mode == 2 || mt <= kDirectBMaxRows);
     const int64_t kcap = imin(KC, K);
@@ -248,15 +272,22 @@ struct Tile {
               else if (jr < nfull) bs_ptr = bbase + jr, bs = g.rsb;
               else bs_ptr = bedge, bs = NR;
               const T* bt = bias_blk ? bias_blk + jr : nullptr;
-              if (!a_direct)
-                kernel<V, MR, NV, false>(kc, apack + ir * kc, MR, bs_ptr, bs, crow + jr, g.ldc, mr, nr, load_c, bt, relu);
-              else if (ir >= mfull)
-                kernel<V, MR, NV, false>(kc, aedge, MR, bs_ptr, bs, crow + jr, g.ldc, mr, nr, load_c, bt, relu);
-              else if (a_row)
-                kernel<V, MR, NV, true>(kc, abase + ir * g.rsa, g.rsa, bs_ptr, bs, crow + jr, g.ldc, mr, nr, load_c, bt,
-                                        relu);
-              else
-                kernel<V, MR, NV, false>(kc, abase + ir, g.csa, bs_ptr, bs, crow + jr, g.ldc, mr, nr, load_c, bt, relu);
+              const T* ap;
+              int64_t as;
+              bool rowa = false;
+              if (!a_direct) ap = apack + ir * kc, as = MR;
+              else if (ir >= mfull) ap = aedge, as = MR;
+              else if (a_row) ap = abase + ir * g.rsa, as = g.rsa, rowa = true;
+              else ap = abase + ir, as = g.csa;
+              // A tile at most one vector wide (N = 10 layers, the N edge)
+              // runs a one-vector kernel instead of multiplying padding.
+              if (nr <= V::W) {
+                if (rowa) kernel<V, MR, 1, true>(kc, ap, as, bs_ptr, bs, crow + jr, g.ldc, mr, nr, load_c, bt, relu);
+                else kernel<V, MR, 1, false>(kc, ap, as, bs_ptr, bs, crow + jr, g.ldc, mr, nr, load_c, bt, relu);
+              } else {
+                if (rowa) kernel<V, MR, NV, true>(kc, ap, as, bs_ptr, bs, crow + jr, g.ldc, mr, nr, load_c, bt, relu);
+                else kernel<V, MR, NV, false>(kc, ap, as, bs_ptr, bs, crow + jr, g.ldc, mr, nr, load_c, bt, relu);
+              }
             }
           }
         }

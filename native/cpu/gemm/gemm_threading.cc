@@ -1,6 +1,7 @@
 // The ISA-neutral half of the GEMM: edge cases, thread count, tile grid and
 // scratch memory. Compiled for baseline x86-64 (or arm64) only, so the
 // std::function/thread machinery is never instantiated with AVX-512 flags.
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
@@ -99,8 +100,18 @@ void run(const Impl<T>& impl, int64_t M, int64_t N, int64_t K, const T* a, int64
     if (cost < best - 1e-9) best = cost, tm = m, tn = n;
   }
   if (best == 1e300) return impl.tile(g, 0, M, 0, N);  // nt prime and larger than mb and nb: rare; stay serial
-  parallel_for(tm * tn, 1, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; t++) {
+  // On a shared machine one thread can be descheduled for a while, and with
+  // one tile per thread the call then waits for it. When tiles cost nothing
+  // extra to split (columns only, A read in place: each tile packs just its
+  // own B columns), cut finer and let threads take tiles as they finish.
+  if (tm == 1 && (csa == 1 || rsa == 1)) {
+    int64_t finer = nt * 4 < nb / 4 ? nt * 4 : nb / 4;
+    if (finer > tn) tn = finer;
+  }
+  const int64_t ntiles = tm * tn;
+  std::atomic<int64_t> next{0};
+  parallel_for(nt, 1, [&](int64_t, int64_t) {
+    for (int64_t t; (t = next.fetch_add(1)) < ntiles;) {
       int64_t ti = t / tn, tj = t % tn;
       int64_t m0 = part_begin(mb, tm, ti, impl.mr, M), m1 = part_begin(mb, tm, ti + 1, impl.mr, M);
       int64_t n0 = part_begin(nb, tn, tj, impl.nr, N), n1 = part_begin(nb, tn, tj + 1, impl.nr, N);
