@@ -5,11 +5,15 @@
 //
 //   node benchmarks/gemm.mjs [--quick] [--isa avx512,avx2,generic] [--threads N]
 //                            [--f64] [--addon path/to/tensorforge.node] [--json out.json]
+//                            [--openblas]
 //
+// --openblas adds numpy's matmul (OpenBLAS) on the same shapes and thread
+// count, measured by python3 in the same run, when numpy is installed.
 // Timings are best-of-N (the machine is shared: compare ratios within a run).
 // TENSORFORGE_GEMM_PACK=always|never forces the packing paths for comparison.
 import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -102,8 +106,42 @@ const cases = [
   { name: 'bwd dX   dH·W1ᵀ      100x500·500x784', M: 100, N: 784, K: 500, tb: true },
 ];
 
+// numpy's matmul on the same shapes (OpenBLAS), timed best-of-N like ours.
+function openblas() {
+  const py = `
+import json, sys, time
+import numpy as np
+dt = np.float64 if ${dtype} else np.float32
+out = []
+for c in json.load(sys.stdin):
+    M, N, K = c['M'], c['N'], c['K']
+    a = np.random.rand(K, M).astype(dt).T if c.get('ta') else np.random.rand(M, K).astype(dt)
+    b = np.random.rand(N, K).astype(dt).T if c.get('tb') else np.random.rand(K, N).astype(dt)
+    bias = np.random.rand(N).astype(dt) if c.get('bias') else None
+    o = np.empty((M, N), dt)
+    def run():
+        np.matmul(a, b, out=o)
+        if bias is not None:
+            np.add(o, bias, out=o); np.maximum(o, 0, out=o)
+    run(); best = 1e9; total = 0; reps = 0
+    while (total < ${quick ? 0.05 : 0.3} or reps < 5) and reps < 10000:
+        t = time.perf_counter(); run(); dt_ = time.perf_counter() - t
+        best = min(best, dt_); total += dt_; reps += 1
+    out.append(2 * M * N * K / best / 1e9)
+print(json.dumps(out))
+`;
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(nthreads) };
+  const r = spawnSync('python3', ['-c', py], { input: JSON.stringify(cases), env, encoding: 'utf8' });
+  if (r.status !== 0) {
+    console.log(`(--openblas: python3/numpy not usable: ${(r.stderr || r.error || '').toString().trim().split('\n').pop()})`);
+    return null;
+  }
+  return JSON.parse(r.stdout);
+}
+const blas = argv.includes('--openblas') ? openblas() : null;
+
 const results = { peak: { isa: peakIsa, oneThread: peak1, allThreads: peakAll, threads: nthreads }, gemm: [] };
-const header = ['case', ...isas.map((i) => `${i} GFLOP/s (%peak)`)];
+const header = ['case', ...isas.map((i) => `${i} GFLOP/s (%peak)`), ...(blas ? ['numpy/OpenBLAS GFLOP/s'] : [])];
 const rows = [];
 for (const cs of cases) {
   const run = makeCase(cs.M, cs.N, cs.K, cs.ta, cs.tb, cs.bias);
@@ -117,6 +155,11 @@ for (const cs of cases) {
     const r = time(run, flops);
     results.gemm.push({ case: cs.name, isa, dtype: dtype ? 'float64' : 'float32', threads: nthreads, ...r, pctPeak: (100 * r.gflops) / peakHere });
     row.push(`${r.gflops.toFixed(1).padStart(6)} (${((100 * r.gflops) / peakHere).toFixed(0).padStart(3)}%) ${r.us.toFixed(0).padStart(6)}µs`);
+  }
+  if (blas) {
+    const g = blas[cases.indexOf(cs)];
+    results.gemm.push({ case: cs.name, isa: 'openblas', dtype: dtype ? 'float64' : 'float32', threads: nthreads, gflops: g, pctPeak: (100 * g) / peakHere });
+    row.push(`${g.toFixed(1).padStart(6)} (${((100 * g) / peakHere).toFixed(0).padStart(3)}%)`);
   }
   rows.push(row);
 }
