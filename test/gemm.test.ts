@@ -196,6 +196,8 @@ const cases: Case[] = [
   { B: 4, M: 20, N: 35, K: 19, bcastB: true, lb: 'col', bias: 'contig' },
   { B: 2, M: 70, N: 300, K: 120, bcastB: true },
   { B: 2, M: 0, N: 4, K: 3 },
+  // enough small GEMMs that matmul runs one per pool thread (nested parallel_for)
+  { B: 130, M: 32, N: 32, K: 32, bias: 'contig', relu: true },
 ];
 
 const isas: string[] = tf.supportedIsas();
