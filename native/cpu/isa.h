@@ -10,12 +10,23 @@ namespace cpu {
 
 enum class Isa : int { Generic = 0, Avx2 = 1, Avx512 = 2 };
 
-// C[M,N] (row stride ldc) = A[M,K] @ B[K,N] (+ C when accumulate). A's element
-// (i,k) is at a[i*rsa + k*csa], B's (k,j) at b[k*rsb + j*csb]: transposed
-// operands are just strides, absorbed by packing.
+// Applied to C in the GEMM's final store (once K is complete), so Linear's
+// bias + ReLU cost no extra pass over the output: c = act(c + bias[j]).
+// bias may be null; bias_stride may be anything (0 broadcasts one value).
+template <class T>
+struct GemmEpilogue {
+  const T* bias;
+  int64_t bias_stride;
+  int act;  // 0: none, 1: ReLU
+};
+
+// C[M,N] (row stride ldc) = A[M,K] @ B[K,N] (+ C when accumulate), then the
+// optional epilogue. A's element (i,k) is at a[i*rsa + k*csa], B's (k,j) at
+// b[k*rsb + j*csb]: transposed operands are just strides, absorbed by packing
+// (or read in place when one stride is 1). C must not alias A or B.
 template <class T>
 using GemmFn = void (*)(int64_t M, int64_t N, int64_t K, const T* a, int64_t rsa, int64_t csa, const T* b,
-                        int64_t rsb, int64_t csb, T* c, int64_t ldc, bool accumulate);
+                        int64_t rsb, int64_t csb, T* c, int64_t ldc, bool accumulate, const GemmEpilogue<T>* ep);
 
 struct KernelTable {
   Isa isa;

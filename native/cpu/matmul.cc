@@ -1,5 +1,6 @@
-// Batched matmul on top of the per-ISA GEMM table, with the optional fused
-// bias+ReLU epilogue used by Linear.
+// Batched matmul on top of the per-ISA GEMM table. Linear's bias + ReLU are
+// passed to the GEMM as its epilogue, so they are applied in the micro-kernel's
+// final store instead of a second pass over the output.
 #include <cstring>
 
 #include "../common/backend.h"
@@ -10,30 +11,31 @@ namespace tf {
 namespace backend {
 namespace {
 
+// A batch of GEMMs each smaller than this many multiply-adds runs one GEMM per
+// thread (the GEMM itself would stay single-threaded at that size).
+constexpr double kSmallGemmFmas = 2.0 * 1024 * 1024;
 
 struct MatmulK {
   template <class T> static void run(const View& out, const View& a, const View& b, const View* bias, int act) {
     const int64_t B = out.shape[0], M = out.shape[1], N = out.shape[2], K = a.shape[2];
     const auto& kt = cpu::kernels();
-    for (int64_t i = 0; i < B; i++) {
-      const T* ap = a.ptr<T>() + i * a.strides[0];
-      const T* bp = b.ptr<T>() + i * b.strides[0];
-      T* cp = out.ptr<T>() + i * out.strides[0];
-      if constexpr (std::is_same<T, float>::value)
-        kt.sgemm(M, N, K, ap, a.strides[1], a.strides[2], bp, b.strides[1], b.strides[2], cp, out.strides[1], false);
-      else
-        kt.dgemm(M, N, K, ap, a.strides[1], a.strides[2], bp, b.strides[1], b.strides[2], cp, out.strides[1], false);
-      if (bias || act) {
-        const T* bb = bias ? bias->ptr<T>() : nullptr;
-        const int64_t bs = bias ? bias->strides[0] : 0;
-        cpu::parallel_for(M, std::max<int64_t>(1, 32768 / std::max<int64_t>(1, N)), [&](int64_t r0, int64_t r1) {
-          for (int64_t r = r0; r < r1; r++) {
-            T* row = cp + r * out.strides[1];
-            if (bb) for (int64_t j = 0; j < N; j++) row[j] += bb[j * bs];
-            if (act == 1) for (int64_t j = 0; j < N; j++) row[j] = row[j] > T(0) ? row[j] : T(0);
-          }
-        });
-      }
+    cpu::GemmFn<T> gemm;
+    if constexpr (std::is_same<T, float>::value) gemm = kt.sgemm;
+    else gemm = kt.dgemm;
+    cpu::GemmEpilogue<T> ep{bias ? bias->ptr<T>() : nullptr, bias ? bias->strides[0] : 0, act};
+    const cpu::GemmEpilogue<T>* epp = bias || act ? &ep : nullptr;
+    auto one = [&](int64_t i) {
+      gemm(M, N, K, a.ptr<T>() + i * a.strides[0], a.strides[1], a.strides[2], b.ptr<T>() + i * b.strides[0],
+           b.strides[1], b.strides[2], out.ptr<T>() + i * out.strides[0], out.strides[1], false, epp);
+    };
+    if (B > 1 && (double)M * N * K < kSmallGemmFmas) {
+      // GEMMs called from a pool thread run inline (single-threaded).
+      cpu::parallel_for(B, std::max<int64_t>(1, (int64_t)(kSmallGemmFmas / std::max(1.0, (double)M * N * K))),
+                        [&](int64_t i0, int64_t i1) {
+                          for (int64_t i = i0; i < i1; i++) one(i);
+                        });
+    } else {
+      for (int64_t i = 0; i < B; i++) one(i);
     }
   }
 };

@@ -1,6 +1,7 @@
 #include "parallel.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -25,10 +26,9 @@ class Pool {
   }
   ~Pool() { stop_workers(); }
 
-  int size() {
-    std::lock_guard<std::mutex> g(submit_);
-    return nthreads_;
-  }
+  // Lock-free: kernels ask from inside a running job (a batched matmul runs
+  // one GEMM per pool thread), while run() holds submit_ for the whole job.
+  int size() { return nthreads_.load(std::memory_order_relaxed); }
 
   void resize(int n) {
     std::lock_guard<std::mutex> g(submit_);
@@ -43,7 +43,7 @@ class Pool {
   // Runs job(t) for t in [0, nt) with t == 0 on the calling thread.
   void run(int nt, const std::function<void(int)>& job) {
     std::lock_guard<std::mutex> g(submit_);
-    nt = std::min(nt, nthreads_);
+    nt = std::min(nt, nthreads_.load(std::memory_order_relaxed));
     {
       std::lock_guard<std::mutex> l(m_);
       job_ = &job;
@@ -95,7 +95,8 @@ class Pool {
   std::vector<std::thread> workers_;
   const std::function<void(int)>* job_ = nullptr;
   uint64_t gen_ = 0;
-  int active_ = 0, pending_ = 0, nthreads_ = 1;
+  int active_ = 0, pending_ = 0;
+  std::atomic<int> nthreads_{1};
   bool stop_ = false;
 };
 

@@ -1,148 +1,307 @@
-// Goto/BLIS-style GEMM driver, included by one translation unit per ISA. Each
-// TU defines TF_GEMM_NS (a unique namespace) and the register-block sizes
-// MR_F32/NR_F32/MR_F64/NR_F64 before including this file, and is compiled with
-// that ISA's -m flags, so the portable micro-kernel below is vectorised for it.
+// Goto/BLIS-style GEMM tile driver, included by one translation unit per ISA.
+// The including TU defines, before including this file:
+//   TF_GEMM_NS  a unique namespace name;
+// and after it instantiates Tile<V, MR, NV, MC, KC, NC, ...> with its SIMD
+// traits V (T, R, W, zero, load, bcast, fma, add, max0, load_n, store_n,
+// transpose) and puts gemm_entry<Tile> in its KernelTable. Everything here is
+// in an anonymous namespace: inline functions and templates compiled with
+// AVX-512 flags must never be merged by the linker into the generic path
+// (ODR), and no std:: template is used for the same reason (threading and
+// std::function live in gemm_threading.cc).
 //
-// Loops: jc over N by NC (B panel in L3), pc over K by KC (packed B sliver
-// KCxNR stays in L1), ic over M by MC (packed A block in L2), threads split
-// the M loop. Packing absorbs any strides, so transposed operands cost nothing.
-// Everything lives in an anonymous namespace: inline functions compiled with
-// AVX-512 flags must never be merged by the linker into the generic path.
-#include <algorithm>
+// C is row-major, so the register tile is MR rows x NR = NV*W columns with
+// vectors along N: each k step loads NV vectors of B, broadcasts MR values of
+// A and does MR*NV FMAs. That is BLIS's kernel applied to C^T (its 32x12 on
+// AVX-512 becomes our 12x32; we use 14x32, which fills 28 of 32 zmm), so the
+// cache roles are BLIS's with A and B swapped:
+//   ic over M by MC     A panel (MC x KC) in L3, when A is packed
+//   pc over K by KC
+//   jc over N by NC     B block (KC x NC) in L2 (BLIS's MC)
+//   ir over M by MR     A sliver (MR x KC) stays in L1 across the jr loop
+//   jr over N by NR     B sliver streamed from L2
+// Small-matrix path: A with a unit stride (row-major, or transposed with a
+// short K) is read in place by the kernel, broadcasting from MR/3 row pointers
+// or from one column, unless its rows would alias in L1. B with unit column
+// stride is read in place when the tile has few rows (each packed B element
+// would be used only mt/MR times, so packing would cost a large share of the
+// work). Only edge slivers (mr < MR, nr < NR) are copied to a zero-padded
+// buffer so the kernel never reads out of bounds; tiles at most one vector
+// wide (N = 10) use a one-vector kernel.
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 
-#include "../parallel.h"
-#include "../isa.h"
+#include "gemm_common.h"
 
 namespace {
 namespace TF_GEMM_NS {
 
-constexpr int64_t KC = 256;
-constexpr int64_t MC = 96;
-constexpr int64_t NC = 4096;
+using tf::cpu::gemm::Args;
 
-template <class T>
-struct Buf {
-  T* p = nullptr;
-  explicit Buf(size_t n) { p = static_cast<T*>(std::aligned_alloc(64, ((n * sizeof(T) + 63) / 64) * 64)); }
-  ~Buf() { std::free(p); }
-};
+inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
+inline int64_t round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
 
-// Packs B[k0:k0+kc, j0:j0+nc] into NR-wide slivers, zero-padded.
-template <class T, int NR>
-void pack_b(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T* dst) {
-  for (int64_t j = 0; j < nc; j += NR) {
-    int64_t nr = std::min<int64_t>(NR, nc - j);
+// True if `rows` rows `stride` bytes apart crowd some set of a 32 KB 8-way L1
+// (64 sets of 64-byte lines) with more than 4 of them, leaving too few ways
+// for the B sliver and C.
+inline bool rows_alias(int64_t stride, int rows) {
+  int count[64] = {0};
+  for (int i = 0; i < rows; i++)
+    if (++count[((i * stride) >> 6) & 63] > 4) return true;
+  return false;
+}
+
+// acc[MR][NV] += A(MR x kc) * B(kc x NR), then C = (load_c ? C : 0) + acc,
+// + bias, ReLU, storing only mr x nr. ROWA: A(i,k) = a[i*as + k] (row-major A
+// read in place); otherwise A(i,k) = a[i + k*as] (packed, as == MR, or a
+// transposed A read in place). B(k,j) = b[k*bs + j].
+template <class V, int MR, int NV, bool ROWA>
+void kernel(int64_t kc, const typename V::T* __restrict a, int64_t as, const typename V::T* __restrict b, int64_t bs,
+            typename V::T* c, int64_t ldc, int mr, int nr, bool load_c, const typename V::T* bias, bool relu) {
+  using T = typename V::T;
+  using R = typename V::R;
+  constexpr int W = V::W;
+  R acc[MR][NV];
+#pragma GCC unroll 64
+  for (int i = 0; i < MR; i++)
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) acc[i][v] = V::zero();
+
+  if (ROWA) {
+    // Rows in groups of 3 off one pointer each: row 3g+r is p[g] + r*as, which
+    // x86 addressing encodes as (p, as, 1|2), so the loop needs MR/3 pointers
+    // and one stride register instead of MR pointers (which spill).
+    constexpr int NG = (MR + 2) / 3;
+    const T* pg[NG];
+#pragma GCC unroll 8
+    for (int q = 0; q < NG; q++) pg[q] = a + 3 * q * as;
+#pragma GCC unroll 2
     for (int64_t k = 0; k < kc; k++) {
-      const T* src = b + k * rsb + j * csb;
-      if (nr == NR && csb == 1) {
-        for (int jj = 0; jj < NR; jj++) dst[jj] = src[jj];
-      } else {
-        int64_t jj = 0;
-        for (; jj < nr; jj++) dst[jj] = src[jj * csb];
-        for (; jj < NR; jj++) dst[jj] = T(0);
+      R bv[NV];
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; v++) bv[v] = V::load(b + v * W);
+#pragma GCC unroll 64
+      for (int i = 0; i < MR; i++) {
+        R ai = V::bcast(pg[i / 3] + (i % 3) * as);
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; v++) acc[i][v] = V::fma(ai, bv[v], acc[i][v]);
       }
-      dst += NR;
+#pragma GCC unroll 8
+      for (int q = 0; q < NG; q++) pg[q]++;
+      b += bs;
+    }
+  } else {
+#pragma GCC unroll 4
+    for (int64_t k = 0; k < kc; k++) {
+      R bv[NV];
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; v++) bv[v] = V::load(b + v * W);
+#pragma GCC unroll 64
+      for (int i = 0; i < MR; i++) {
+        R ai = V::bcast(a + i);
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; v++) acc[i][v] = V::fma(ai, bv[v], acc[i][v]);
+      }
+      a += as;
+      b += bs;
+    }
+  }
+
+  R bvec[NV];
+#pragma GCC unroll 8
+  for (int v = 0; v < NV; v++) {
+    const int n = nr - v * W;
+    bvec[v] = !bias || n <= 0 ? V::zero() : n >= W ? V::load(bias + v * W) : V::load_n(bias + v * W, n);
+  }
+#pragma GCC unroll 64
+  for (int i = 0; i < MR; i++) {
+    if (i >= mr) break;
+    T* ci = c + i * ldc;
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) {
+      const int n = nr - v * W;
+      if (n <= 0) break;
+      R x = acc[i][v];
+      if (n >= W) {
+        if (load_c) x = V::add(x, V::load(ci + v * W));
+        if (bias) x = V::add(x, bvec[v]);
+        if (relu) x = V::max0(x);
+        V::store(ci + v * W, x);
+      } else {
+        if (load_c) x = V::add(x, V::load_n(ci + v * W, n));
+        if (bias) x = V::add(x, bvec[v]);
+        if (relu) x = V::max0(x);
+        V::store_n(ci + v * W, x, n);
+      }
     }
   }
 }
 
-// Packs A[i0:i0+mc, k0:k0+kc] into MR-tall slivers (k-major), zero-padded.
+// Packs rows [0, mc) of A (already offset) into MR-tall k-major slivers,
+// zero-padding the last one: dst[s*MR*kc + k*MR + i] = A(s*MR + i, k).
 template <class T, int MR>
 void pack_a(int64_t mc, int64_t kc, const T* a, int64_t rsa, int64_t csa, T* dst) {
-  for (int64_t i = 0; i < mc; i += MR) {
-    int64_t mr = std::min<int64_t>(MR, mc - i);
-    for (int64_t k = 0; k < kc; k++) {
-      const T* src = a + i * rsa + k * csa;
-      int64_t ii = 0;
-      for (; ii < mr; ii++) dst[ii] = src[ii * rsa];
-      for (; ii < MR; ii++) dst[ii] = T(0);
-      dst += MR;
+  for (int64_t i0 = 0; i0 < mc; i0 += MR) {
+    const int64_t mr = imin(MR, mc - i0);
+    const T* src = a + i0 * rsa;
+    if (rsa == 1 && mr == MR) {
+      for (int64_t k = 0; k < kc; k++) std::memcpy(dst + k * MR, src + k * csa, sizeof(T) * MR);
+    } else if (csa == 1) {
+      // Row-major source: walk each row contiguously, scatter with stride MR.
+      for (int64_t i = 0; i < mr; i++)
+        for (int64_t k = 0; k < kc; k++) dst[k * MR + i] = src[i * rsa + k];
+      for (int64_t i = mr; i < MR; i++)
+        for (int64_t k = 0; k < kc; k++) dst[k * MR + i] = T(0);
+    } else {
+      for (int64_t k = 0; k < kc; k++) {
+        int64_t i = 0;
+        for (; i < mr; i++) dst[k * MR + i] = src[i * rsa + k * csa];
+        for (; i < MR; i++) dst[k * MR + i] = T(0);
+      }
     }
+    dst += MR * kc;
   }
 }
 
-// MRxNR register block: acc += Apanel(kc x MR) * Bpanel(kc x NR).
-template <class T, int MR, int NR>
-inline void micro(int64_t kc, const T* __restrict a, const T* __restrict b, T* c, int64_t ldc, int64_t mr,
-                  int64_t nr, bool acc_c) {
-  T acc[MR][NR];
-  for (int i = 0; i < MR; i++)
-    for (int j = 0; j < NR; j++) acc[i][j] = T(0);
-  for (int64_t k = 0; k < kc; k++) {
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; i++) {
-      T ai = a[i];
-#pragma GCC unroll 32
-      for (int j = 0; j < NR; j++) acc[i][j] += ai * b[j];
+// Packs columns [0, nc) of B (already offset) into NR-wide slivers, zero-padding
+// the last: dst[s*NR*kc + k*NR + j] = B(k, s*NR + j). Fast paths: csb == 1 is a
+// vector copy per k; rsb == 1 (B transposed, e.g. W^T in dX = dY W^T) goes
+// through W x W in-register transposes.
+template <class V, int NV>
+void pack_b(int64_t kc, int64_t nc, const typename V::T* b, int64_t rsb, int64_t csb, typename V::T* dst) {
+  using T = typename V::T;
+  constexpr int W = V::W, NR = NV * W;
+  for (int64_t j0 = 0; j0 < nc; j0 += NR) {
+    const int64_t nr = imin(NR, nc - j0);
+    const T* src = b + j0 * csb;
+    if (csb == 1 && nr == NR) {
+      for (int64_t k = 0; k < kc; k++) {
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; v++) V::store(dst + k * NR + v * W, V::load(src + k * rsb + v * W));
+      }
+    } else if (rsb == 1 && nr == NR) {
+      int64_t k = 0;
+      for (; k + W <= kc; k += W)
+        for (int v = 0; v < NV; v++) V::transpose(src + v * W * csb + k, csb, dst + k * NR + v * W, NR);
+      for (; k < kc; k++)
+        for (int64_t j = 0; j < NR; j++) dst[k * NR + j] = src[k + j * csb];
+    } else {
+      for (int64_t k = 0; k < kc; k++) {
+        int64_t j = 0;
+        for (; j < nr; j++) dst[k * NR + j] = src[k * rsb + j * csb];
+        for (; j < NR; j++) dst[k * NR + j] = T(0);
+      }
     }
-    a += MR;
-    b += NR;
-  }
-  for (int64_t i = 0; i < mr; i++) {
-    T* ci = c + i * ldc;
-    if (acc_c)
-      for (int64_t j = 0; j < nr; j++) ci[j] += acc[i][j];
-    else
-      for (int64_t j = 0; j < nr; j++) ci[j] = acc[i][j];
+    dst += NR * kc;
   }
 }
 
-template <class T, int MR, int NR>
-void gemm(int64_t M, int64_t N, int64_t K, const T* a, int64_t rsa, int64_t csa, const T* b, int64_t rsb,
-          int64_t csb, T* c, int64_t ldc, bool accumulate) {
-  if (M <= 0 || N <= 0) return;
-  if (K <= 0) {
-    if (!accumulate)
-      for (int64_t i = 0; i < M; i++) std::memset(c + i * ldc, 0, sizeof(T) * N);
-    return;
-  }
-  const int64_t nc_max = std::min<int64_t>(NC, ((N + NR - 1) / NR) * NR);
-  const int64_t kc_max = std::min<int64_t>(KC, K);
-  Buf<T> bpack((size_t)nc_max * kc_max);
-  for (int64_t jc = 0; jc < N; jc += NC) {
-    const int64_t nc = std::min<int64_t>(NC, N - jc);
-    for (int64_t pc = 0; pc < K; pc += KC) {
-      const int64_t kc = std::min<int64_t>(KC, K - pc);
-      const bool acc_c = accumulate || pc > 0;
-      // Pack B slivers in parallel (each sliver is independent).
-      const int64_t nslivers = (nc + NR - 1) / NR;
-      tf::cpu::parallel_for(nslivers, std::max<int64_t>(1, 16384 / (kc * NR)), [&](int64_t s0, int64_t s1) {
-        int64_t j0 = s0 * NR, j1 = std::min(nc, s1 * NR);
-        pack_b<T, NR>(kc, j1 - j0, b + pc * rsb + (jc + j0) * csb, rsb, csb, bpack.p + j0 * kc);
-      });
-      // Threads split M in MR-aligned chunks; each packs its own A block.
-      const int64_t mblocks = (M + MR - 1) / MR;
-      const int64_t work_per_block = kc * nc * MR;
-      tf::cpu::parallel_for(mblocks, std::max<int64_t>(1, 200000 / std::max<int64_t>(1, work_per_block)),
-                            [&](int64_t mb0, int64_t mb1) {
-        Buf<T> apack((size_t)MC * kc);
-        for (int64_t ic = mb0 * MR; ic < std::min(M, mb1 * MR); ic += MC) {
-          const int64_t mc = std::min<int64_t>(MC, std::min(M, mb1 * MR) - ic);
-          pack_a<T, MR>(mc, kc, a + ic * rsa + pc * csa, rsa, csa, apack.p);
-          for (int64_t jr = 0; jr < nc; jr += NR) {
-            const int64_t nr = std::min<int64_t>(NR, nc - jr);
-            for (int64_t ir = 0; ir < mc; ir += MR) {
-              const int64_t mr = std::min<int64_t>(MR, mc - ir);
-              micro<T, MR, NR>(kc, apack.p + ir * kc, bpack.p + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc, mr, nr,
-                               acc_c);
+// MC, KC, NC as in the header comment; kDirectBMaxRows: tiles with at most
+// this many rows read a unit-stride B in place instead of packing it.
+template <class V, int MR, int NV, int MC, int KC, int NC, int kDirectBMaxRows>
+struct Tile {
+  using T = typename V::T;
+  static constexpr int kMR = MR, NR = NV * V::W;
+  static_assert(MC % MR == 0 && NC % NR == 0, "blocks must hold whole slivers");
+
+  static void run(const Args<T>& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    using tf::cpu::gemm::scratch;
+    const int64_t K = g.K, mt = m1 - m0, ntile = n1 - n0;
+    // A is read in place unless that is slower than packing it: row-major A
+    // whose MR row pointers fall into the same few L1 sets (row stride near a
+    // multiple of 4 KB, e.g. K = 1024) would miss L1 on every broadcast, and a
+    // transposed A sliver spans 1-2 lines per k, so only a short K fits L1.
+    // Packing a transposed A is a memcpy per k; a row-major one, a transpose
+    // amortised over the tile's columns.
+    const bool a_row = g.csa == 1 && g.pack_mode != 1 &&
+                       (g.pack_mode == 2 || !rows_alias(g.rsa * (int64_t)sizeof(T), MR));
+    const bool a_col = !a_row && g.rsa == 1 && g.pack_mode != 1 && (g.pack_mode == 2 || K <= 192);
+    const bool a_direct = a_row || a_col;
+    const bool b_direct = g.csb == 1 && g.pack_mode != 1 && (g.pack_mode == 2 || mt <= kDirectBMaxRows);
+    const int64_t kcap = imin(KC, K);
+
+    // The epilogue wants bias as a contiguous vector over this tile's columns.
+    const T* bias = nullptr;
+    if (g.bias) {
+      if (g.bias_stride == 1) {
+        bias = g.bias + n0;
+      } else {
+        T* bb = static_cast<T*>(scratch(tf::cpu::gemm::kSlotBias, sizeof(T) * ntile));
+        for (int64_t j = 0; j < ntile; j++) bb[j] = g.bias[(n0 + j) * g.bias_stride];
+        bias = bb;
+      }
+    }
+    T* apack = a_direct ? nullptr
+                        : static_cast<T*>(scratch(tf::cpu::gemm::kSlotA, sizeof(T) * round_up(imin(MC, mt), MR) * kcap));
+    T* bpack = b_direct ? nullptr
+                        : static_cast<T*>(scratch(tf::cpu::gemm::kSlotB, sizeof(T) * round_up(imin(NC, ntile), NR) * kcap));
+    T* aedge = a_direct && mt % MR ? static_cast<T*>(scratch(tf::cpu::gemm::kSlotEdgeA, sizeof(T) * MR * kcap)) : nullptr;
+    T* bedge = b_direct && ntile % NR ? static_cast<T*>(scratch(tf::cpu::gemm::kSlotEdgeB, sizeof(T) * NR * kcap)) : nullptr;
+
+    for (int64_t ic = m0; ic < m1; ic += MC) {
+      const int64_t mc = imin(MC, m1 - ic);
+      const int64_t mfull = mc / MR * MR;  // rows covered by whole slivers
+      for (int64_t pc = 0; pc < K; pc += KC) {
+        const int64_t kc = imin(KC, K - pc);
+        const bool last = pc + kc == K;
+        const bool load_c = g.accumulate || pc > 0;
+        const T* abase = g.a + ic * g.rsa + pc * g.csa;
+        if (!a_direct)
+          pack_a<T, MR>(mc, kc, abase, g.rsa, g.csa, apack);
+        else if (mfull < mc)
+          pack_a<T, MR>(mc - mfull, kc, abase + mfull * g.rsa, g.rsa, g.csa, aedge);
+
+        for (int64_t jc = n0; jc < n1; jc += NC) {
+          const int64_t nc = imin(NC, n1 - jc);
+          const int64_t nfull = nc / NR * NR;
+          const T* bbase = g.b + pc * g.rsb + jc * g.csb;
+          if (!b_direct)
+            pack_b<V, NV>(kc, nc, bbase, g.rsb, g.csb, bpack);
+          else if (nfull < nc)
+            pack_b<V, NV>(kc, nc - nfull, bbase + nfull, g.rsb, 1, bedge);
+          const T* bias_blk = last && bias ? bias + (jc - n0) : nullptr;
+          const bool relu = last && g.relu;
+
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            const int mr = (int)imin(MR, mc - ir);
+            T* crow = g.c + (ic + ir) * g.ldc + jc;
+            for (int64_t jr = 0; jr < nc; jr += NR) {
+              const int nr = (int)imin(NR, nc - jr);
+              const T* bs_ptr;
+              int64_t bs;
+              if (!b_direct) bs_ptr = bpack + jr * kc, bs = NR;
+              else if (jr < nfull) bs_ptr = bbase + jr, bs = g.rsb;
+              else bs_ptr = bedge, bs = NR;
+              const T* bt = bias_blk ? bias_blk + jr : nullptr;
+              const T* ap;
+              int64_t as;
+              bool rowa = false;
+              if (!a_direct) ap = apack + ir * kc, as = MR;
+              else if (ir >= mfull) ap = aedge, as = MR;
+              else if (a_row) ap = abase + ir * g.rsa, as = g.rsa, rowa = true;
+              else ap = abase + ir, as = g.csa;
+              // A tile at most one vector wide (N = 10 layers, the N edge)
+              // runs a one-vector kernel instead of multiplying padding.
+              if (nr <= V::W) {
+                if (rowa) kernel<V, MR, 1, true>(kc, ap, as, bs_ptr, bs, crow + jr, g.ldc, mr, nr, load_c, bt, relu);
+                else kernel<V, MR, 1, false>(kc, ap, as, bs_ptr, bs, crow + jr, g.ldc, mr, nr, load_c, bt, relu);
+              } else {
+                if (rowa) kernel<V, MR, NV, true>(kc, ap, as, bs_ptr, bs, crow + jr, g.ldc, mr, nr, load_c, bt, relu);
+                else kernel<V, MR, NV, false>(kc, ap, as, bs_ptr, bs, crow + jr, g.ldc, mr, nr, load_c, bt, relu);
+              }
             }
           }
         }
-      });
+      }
     }
   }
-}
+};
 
-void sgemm(int64_t M, int64_t N, int64_t K, const float* a, int64_t rsa, int64_t csa, const float* b, int64_t rsb,
-           int64_t csb, float* c, int64_t ldc, bool accumulate) {
-  gemm<float, MR_F32, NR_F32>(M, N, K, a, rsa, csa, b, rsb, csb, c, ldc, accumulate);
-}
-void dgemm(int64_t M, int64_t N, int64_t K, const double* a, int64_t rsa, int64_t csa, const double* b,
-           int64_t rsb, int64_t csb, double* c, int64_t ldc, bool accumulate) {
-  gemm<double, MR_F64, NR_F64>(M, N, K, a, rsa, csa, b, rsb, csb, c, ldc, accumulate);
+// The GemmFn this ISA puts in its KernelTable.
+template <class TileT, class T = typename TileT::T>
+void gemm_entry(int64_t M, int64_t N, int64_t K, const T* a, int64_t rsa, int64_t csa, const T* b, int64_t rsb,
+                int64_t csb, T* c, int64_t ldc, bool accumulate, const tf::cpu::GemmEpilogue<T>* ep) {
+  static const tf::cpu::gemm::Impl<T> impl{TileT::kMR, TileT::NR, TileT::run};
+  tf::cpu::gemm::run<T>(impl, M, N, K, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, ep);
 }
 
 }  // namespace TF_GEMM_NS

@@ -1,0 +1,172 @@
+// GEMM benchmark over the raw addon: the machine's float32 FMA peak (a native
+// loop of independent FMAs, 1 thread and all threads), then GFLOP/s and % of
+// that peak for square sizes and the MNIST-MLP products (forward and backward,
+// transposed operands passed as strides, as autograd does), per ISA variant.
+//
+//   node benchmarks/gemm.mjs [--quick] [--isa avx512,avx2,generic] [--threads N]
+//                            [--f64] [--addon path/to/tensorforge.node] [--json out.json]
+//                            [--openblas]
+//
+// --openblas adds numpy's matmul (OpenBLAS) on the same shapes and thread
+// count, measured by python3 in the same run, when numpy is installed.
+// Timings are best-of-N (the machine is shared: compare ratios within a run).
+// TENSORFORGE_GEMM_PACK=always|never forces the packing paths for comparison.
+import { createRequire } from 'node:module';
+import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : dflt;
+};
+const quick = argv.includes('--quick');
+const here = path.dirname(fileURLToPath(import.meta.url));
+const tf = require(opt('--addon', path.join(here, '..', 'build', 'Release', 'tensorforge.node')));
+if (opt('--threads')) tf.setNumThreads(Number(opt('--threads')));
+const isas = (opt('--isa') ?? tf.supportedIsas().filter((s) => s !== 'generic').join(',')).split(',');
+const dtype = argv.includes('--f64') ? 1 : 0;
+const Arr = dtype ? Float64Array : Float32Array;
+const nthreads = tf.getNumThreads();
+
+// ---- peak ----------------------------------------------------------------
+function peak(isa, threads) {
+  if (!tf.fmaPeak) return NaN;
+  let best = 0;
+  const iters = quick ? 2e6 : 1e7;
+  for (let r = 0; r < (quick ? 3 : 7); r++) {
+    const o = tf.fmaPeak(isa, threads, iters);
+    best = Math.max(best, o.flops / o.seconds / 1e9);
+  }
+  return best;
+}
+const peakIsa = tf.supportedIsas().includes('avx512') ? 'avx512' : tf.supportedIsas().includes('avx2') ? 'avx2' : null;
+const peak1 = peakIsa ? peak(peakIsa, 1) : NaN;
+const peakAll = peakIsa ? (nthreads > 1 ? peak(peakIsa, nthreads) : peak1) : NaN;
+const peakHere = nthreads > 1 ? peakAll : peak1;
+console.log(`float32 FMA peak (${peakIsa}): 1 thread ${peak1.toFixed(1)} GFLOP/s, ${nthreads} threads ${peakAll.toFixed(1)} GFLOP/s`);
+if (dtype) console.log('(float64 run: % is of the float32 peak; the float64 peak is half of it)');
+
+// ---- GEMM ----------------------------------------------------------------
+// A view as the binding reads it from meta: [ndim, offset, shape..., strides...].
+function putView(m, p, shape, strides) {
+  m[p++] = shape.length;
+  m[p++] = 0;
+  for (const s of shape) m[p++] = s;
+  for (const s of strides) m[p++] = s;
+  return p;
+}
+function rand(n) {
+  const a = new Arr(n);
+  for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5;
+  return a;
+}
+// C[M,N] = op(A)[M,K] @ op(B)[K,N]; ta/tb: the operand is stored transposed.
+function makeCase(M, N, K, ta, tb, bias) {
+  const a = tf.fromTyped(rand(M * K), dtype), b = tf.fromTyped(rand(K * N), dtype);
+  const c = tf.alloc(dtype, M * N);
+  const bs = bias ? tf.fromTyped(rand(N), dtype) : null;
+  const aStr = ta ? [0, 1, M] : [0, K, 1];
+  const bStr = tb ? [0, 1, K] : [0, N, 1];
+  return () => {
+    const m = tf.meta;
+    let p = putView(m, 0, [1, M, N], [M * N, N, 1]);
+    p = putView(m, p, [1, M, K], aStr);
+    p = putView(m, p, [1, K, N], bStr);
+    if (bs) putView(m, p, [N], [1]);
+    tf.matmul(c, a, b, bs, bias ? 1 : 0);
+  };
+}
+function time(fn, flops) {
+  fn();
+  const budget = quick ? 0.05 : 0.3; // seconds per case
+  let best = Infinity, total = 0, reps = 0;
+  while ((total < budget || reps < 5) && reps < 10000) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+    best = Math.min(best, dt);
+    total += dt;
+    reps++;
+  }
+  return { gflops: flops / best / 1e9, us: best * 1e6 };
+}
+
+const squares = quick ? [64, 256, 1024] : [64, 128, 256, 512, 1024, 2048];
+const cases = [
+  ...squares.map((n) => ({ name: `square ${n}`, M: n, N: n, K: n })),
+  { name: 'mlp fc1  X·W1+b,relu 100x784·784x500', M: 100, N: 500, K: 784, bias: true },
+  { name: 'mlp fc2  H·W2        100x500·500x10', M: 100, N: 10, K: 500 },
+  { name: 'bwd dW2  Hᵀ·dY       500x100·100x10', M: 500, N: 10, K: 100, ta: true },
+  { name: 'bwd dH   dY·W2ᵀ      100x10·10x500', M: 100, N: 500, K: 10, tb: true },
+  { name: 'bwd dW1  Xᵀ·dH       784x100·100x500', M: 784, N: 500, K: 100, ta: true },
+  { name: 'bwd dX   dH·W1ᵀ      100x500·500x784', M: 100, N: 784, K: 500, tb: true },
+];
+
+// numpy's matmul on the same shapes (OpenBLAS), timed best-of-N like ours.
+function openblas() {
+  const py = `
+import json, sys, time
+import numpy as np
+dt = np.float64 if ${dtype} else np.float32
+out = []
+for c in json.load(sys.stdin):
+    M, N, K = c['M'], c['N'], c['K']
+    a = np.random.rand(K, M).astype(dt).T if c.get('ta') else np.random.rand(M, K).astype(dt)
+    b = np.random.rand(N, K).astype(dt).T if c.get('tb') else np.random.rand(K, N).astype(dt)
+    bias = np.random.rand(N).astype(dt) if c.get('bias') else None
+    o = np.empty((M, N), dt)
+    def run():
+        np.matmul(a, b, out=o)
+        if bias is not None:
+            np.add(o, bias, out=o); np.maximum(o, 0, out=o)
+    run(); best = 1e9; total = 0; reps = 0
+    while (total < ${quick ? 0.05 : 0.3} or reps < 5) and reps < 10000:
+        t = time.perf_counter(); run(); dt_ = time.perf_counter() - t
+        best = min(best, dt_); total += dt_; reps += 1
+    out.append(2 * M * N * K / best / 1e9)
+print(json.dumps(out))
+`;
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(nthreads) };
+  const r = spawnSync('python3', ['-c', py], { input: JSON.stringify(cases), env, encoding: 'utf8' });
+  if (r.status !== 0) {
+    console.log(`(--openblas: python3/numpy not usable: ${(r.stderr || r.error || '').toString().trim().split('\n').pop()})`);
+    return null;
+  }
+  return JSON.parse(r.stdout);
+}
+const blas = argv.includes('--openblas') ? openblas() : null;
+
+const results = { peak: { isa: peakIsa, oneThread: peak1, allThreads: peakAll, threads: nthreads }, gemm: [] };
+const header = ['case', ...isas.map((i) => `${i} GFLOP/s (%peak)`), ...(blas ? ['numpy/OpenBLAS GFLOP/s'] : [])];
+const rows = [];
+for (const cs of cases) {
+  const run = makeCase(cs.M, cs.N, cs.K, cs.ta, cs.tb, cs.bias);
+  const flops = 2 * cs.M * cs.N * cs.K;
+  const row = [cs.name];
+  for (const isa of isas) {
+    if (!tf.setIsa(isa)) {
+      row.push('n/a');
+      continue;
+    }
+    const r = time(run, flops);
+    results.gemm.push({ case: cs.name, isa, dtype: dtype ? 'float64' : 'float32', threads: nthreads, ...r, pctPeak: (100 * r.gflops) / peakHere });
+    row.push(`${r.gflops.toFixed(1).padStart(6)} (${((100 * r.gflops) / peakHere).toFixed(0).padStart(3)}%) ${r.us.toFixed(0).padStart(6)}µs`);
+  }
+  if (blas) {
+    const g = blas[cases.indexOf(cs)];
+    results.gemm.push({ case: cs.name, isa: 'openblas', dtype: dtype ? 'float64' : 'float32', threads: nthreads, gflops: g, pctPeak: (100 * g) / peakHere });
+    row.push(`${g.toFixed(1).padStart(6)} (${((100 * g) / peakHere).toFixed(0).padStart(3)}%)`);
+  }
+  rows.push(row);
+}
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const line = (r) => r.map((c, i) => c.padEnd(widths[i])).join(' | ');
+console.log(`\n${dtype ? 'float64' : 'float32'} GEMM, ${nthreads} thread(s), % of the ${nthreads}-thread float32 peak`);
+console.log(line(header));
+console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+for (const r of rows) console.log(line(r));
+if (opt('--json')) writeFileSync(opt('--json'), JSON.stringify(results, null, 2));
