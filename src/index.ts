@@ -40,3 +40,4 @@ export * as data from './data';
 export * as train from './train';
 export * as callbacks from './train/callbacks';
 export * as viz from './viz';
+export * as cuda from './cuda';
