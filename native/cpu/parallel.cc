@@ -40,43 +40,51 @@ class Pool {
     for (int i = 1; i < n; i++) workers_.emplace_back([this, i, g = gen_] { loop(i, g); });
   }
 
-  // Runs job(t) for t in [0, nt) with t == 0 on the calling thread.
-  void run(int nt, const std::function<void(int)>& job) {
+  // Runs job(t) for every t in [0, ntasks). Task 0 runs on the calling thread;
+  // the others are claimed from an atomic counter by whichever thread gets
+  // there first, the caller included. On a shared machine a pool thread may be
+  // descheduled for milliseconds: the caller then does its tasks instead of
+  // waiting, and only waits for tasks a worker actually started.
+  void run(int ntasks, const std::function<void(int)>& job) {
     std::lock_guard<std::mutex> g(submit_);
-    nt = std::min(nt, nthreads_.load(std::memory_order_relaxed));
     {
       std::lock_guard<std::mutex> l(m_);
       job_ = &job;
-      active_ = nt;
-      pending_ = nt - 1;
+      ntasks_ = ntasks;
+      next_.store(1, std::memory_order_relaxed);
+      inflight_ = 0;
       gen_++;
     }
     cv_.notify_all();
     t_in_pool = true;
     job(0);
+    for (int t; (t = next_.fetch_add(1)) < ntasks;) job(t);
     t_in_pool = false;
     std::unique_lock<std::mutex> l(m_);
-    done_.wait(l, [&] { return pending_ == 0; });
+    done_.wait(l, [&] { return inflight_ == 0; });
     job_ = nullptr;
   }
 
  private:
-  void loop(int idx, uint64_t seen) {
+  void loop(int /*idx*/, uint64_t seen) {
     t_in_pool = true;
     for (;;) {
       const std::function<void(int)>* job;
+      int ntasks;
       {
         std::unique_lock<std::mutex> l(m_);
         cv_.wait(l, [&] { return stop_ || gen_ != seen; });
         if (stop_) return;
         seen = gen_;
-        if (idx >= active_) continue;
+        if (!job_) continue;  // the caller already finished this job
         job = job_;
+        ntasks = ntasks_;
+        inflight_++;
       }
-      (*job)(idx);
+      for (int t; (t = next_.fetch_add(1)) < ntasks;) (*job)(t);
       {
         std::lock_guard<std::mutex> l(m_);
-        if (--pending_ == 0) done_.notify_one();
+        if (--inflight_ == 0) done_.notify_one();
       }
     }
   }
@@ -95,7 +103,8 @@ class Pool {
   std::vector<std::thread> workers_;
   const std::function<void(int)>* job_ = nullptr;
   uint64_t gen_ = 0;
-  int active_ = 0, pending_ = 0;
+  int ntasks_ = 0, inflight_ = 0;
+  std::atomic<int> next_{0};
   std::atomic<int> nthreads_{1};
   bool stop_ = false;
 };
@@ -114,15 +123,17 @@ void set_num_threads(int n) { pool().resize(std::max(1, std::min(n, 256))); }
 
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& f) {
   if (n <= 0) return;
-  int nt = t_in_pool ? 1 : num_threads();
-  int64_t by_grain = grain > 0 ? n / grain : n;
-  if (by_grain < nt) nt = (int)std::max<int64_t>(1, by_grain);
-  if (nt <= 1) {
+  const int nt = t_in_pool ? 1 : num_threads();
+  const int64_t by_grain = grain > 0 ? n / grain : n;
+  if (nt <= 1 || by_grain < 2) {
     f(0, n);
     return;
   }
-  int64_t chunk = (n + nt - 1) / nt;
-  pool().run(nt, [&](int t) {
+  // A few tasks per thread, claimed dynamically, so a descheduled thread's
+  // share is picked up by the others (see Pool::run).
+  const int64_t ntasks = std::min<int64_t>(by_grain, 4 * (int64_t)nt);
+  const int64_t chunk = (n + ntasks - 1) / ntasks;
+  pool().run((int)ntasks, [&](int t) {
     int64_t b = t * chunk, e = std::min(n, b + chunk);
     if (b < e) f(b, e);
   });
