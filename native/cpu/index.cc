@@ -1,6 +1,7 @@
 // gather / scatterAdd / indexSelect along one dim. Index values are checked in a
 // serial pass before any thread runs, so a bad index is a clean RangeError.
 #include <cstring>
+#include <algorithm>
 #include <string>
 
 #include "../common/backend.h"
@@ -62,14 +63,41 @@ struct GatherK {
   }
 };
 
+// Calls f(idx) for every multi-index of `shape` whose coordinate on `axis`
+// lies in [begin, end).
+template <class F>
+void each_index_slab(int ndim, const int64_t* shape, int axis, int64_t begin, int64_t end, F f) {
+  int64_t sub[kMaxDims];
+  for (int d = 0; d < ndim; d++) sub[d] = d == axis ? end - begin : shape[d];
+  each_index(ndim, sub, [&](const int64_t* idx) {
+    int64_t full[kMaxDims];
+    for (int d = 0; d < ndim; d++) full[d] = d == axis ? idx[d] + begin : idx[d];
+    f(full);
+  });
+}
+
 struct ScatterAddK {
   template <class T> static void run(const View& out, const View& index, const View& src, int dim) {
     T* o = (T*)out.base;
     const T* s = (const T*)src.base;
     const int32_t* ip = (const int32_t*)index.base;
-    each_index(index.ndim, index.shape, [&](const int64_t* idx) {
+    auto body = [&](const int64_t* idx) {
       int64_t at = ip[offset_of(index, idx, -1, 0)];
       o[offset_of(out, idx, dim, at)] += s[offset_of(src, idx, -1, 0)];
+    };
+    // Writes only collide along `dim` (every other coordinate is kept), so
+    // slabs along another axis can run in parallel; each fiber along `dim`
+    // stays on one thread, in order, so results match the serial sum exactly.
+    int axis = -1;
+    for (int d = 0; d < index.ndim; d++)
+      if (d != dim && (axis < 0 || index.shape[d] > index.shape[axis])) axis = d;
+    if (axis < 0) {
+      each_index(index.ndim, index.shape, body);
+      return;
+    }
+    const int64_t per_slab = std::max<int64_t>(1, index.numel() / std::max<int64_t>(1, index.shape[axis]));
+    cpu::parallel_for(index.shape[axis], std::max<int64_t>(1, 32768 / per_slab), [&](int64_t b, int64_t e) {
+      each_index_slab(index.ndim, index.shape, axis, b, e, body);
     });
   }
 };
