@@ -35,7 +35,9 @@ class Pool {
     stop_workers();
     nthreads_ = n;
     stop_ = false;
-    for (int i = 1; i < n; i++) workers_.emplace_back([this, i] { loop(i); });
+    // Workers start at the current generation: one that started at 0 would
+    // take the last (finished, null) job as new after a resize and crash.
+    for (int i = 1; i < n; i++) workers_.emplace_back([this, i, g = gen_] { loop(i, g); });
   }
 
   // Runs job(t) for t in [0, nt) with t == 0 on the calling thread.
@@ -59,9 +61,8 @@ class Pool {
   }
 
  private:
-  void loop(int idx) {
+  void loop(int idx, uint64_t seen) {
     t_in_pool = true;
-    uint64_t seen = 0;
     for (;;) {
       const std::function<void(int)>* job;
       {
