@@ -35,6 +35,8 @@ TF_HD inline float m_tanh(float x) { return ::tanhf(x); }
 TF_HD inline double m_tanh(double x) { return ::tanh(x); }
 TF_HD inline float m_erf(float x) { return ::erff(x); }
 TF_HD inline double m_erf(double x) { return ::erf(x); }
+TF_HD inline float m_erfc(float x) { return ::erfcf(x); }
+TF_HD inline double m_erfc(double x) { return ::erfc(x); }
 TF_HD inline float m_pow(float x, float y) { return ::powf(x, y); }
 TF_HD inline double m_pow(double x, double y) { return ::pow(x, y); }
 TF_HD inline float m_floor(float x) { return ::floorf(x); }
@@ -84,7 +86,9 @@ struct Unary {
     else if constexpr (OP == UnaryOp::tanh) return m_tanh(x);
     else if constexpr (OP == UnaryOp::sigmoid) return sigmoid(x);
     else if constexpr (OP == UnaryOp::relu) return x > T(0) ? x : (x != x ? x : T(0));
-    else if constexpr (OP == UnaryOp::gelu) return T(0.5) * x * (T(1) + m_erf(x * T(0.70710678118654752440)));
+    // erfc(-x/sqrt2) rather than 1 + erf(x/sqrt2): the latter cancels to 0
+    // for x below about -5.5 (float) / -8.3 (double), where gelu is tiny but not 0.
+    else if constexpr (OP == UnaryOp::gelu) return T(0.5) * x * m_erfc(x * T(-0.70710678118654752440));
     else if constexpr (OP == UnaryOp::sign) return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x);
     else if constexpr (OP == UnaryOp::floor) return m_floor(x);
     else if constexpr (OP == UnaryOp::ceil) return m_ceil(x);

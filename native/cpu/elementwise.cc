@@ -5,6 +5,7 @@
 #include "../common/functors.h"
 #include "../common/philox.h"
 #include "pointwise.h"
+#include "vmath.h"
 
 namespace tf {
 namespace backend {
@@ -20,9 +21,30 @@ struct FillK {
   }
 };
 
+// The SIMD routine for a float32 unary op in the active ISA's table, or null
+// when the op has none (it then runs the scalar functor).
+template <UnaryOp OP>
+cpu::VUnaryF32 vector_fn() {
+  const cpu::VMathTable& t = cpu::vmath_table();
+  switch (OP) {
+    case UnaryOp::exp: return t.exp;
+    case UnaryOp::log: return t.log;
+    case UnaryOp::tanh: return t.tanh;
+    case UnaryOp::sigmoid: return t.sigmoid;
+    case UnaryOp::gelu: return t.gelu;
+    case UnaryOp::erf: return t.erf;
+    case UnaryOp::expm1: return t.expm1;
+    case UnaryOp::log1p: return t.log1p;
+    default: return nullptr;
+  }
+}
+
 template <UnaryOp OP>
 struct UnaryK {
   template <class T> static void run(const View& out, const View& a, double p0, double p1) {
+    if constexpr (std::is_same_v<T, float>) {
+      if (cpu::VUnaryF32 f = vector_fn<OP>()) return cpu::map1_f32_vec(out, a, f);
+    }
     if constexpr (OP == UnaryOp::logicalNot || OP == UnaryOp::isnan || OP == UnaryOp::isinf) {
       map1<uint8_t, T>(out, a, fn::UnaryPred<OP, T>{});
     } else {

@@ -89,6 +89,29 @@ void map1(const View& out, const View& a, F f) {
   });
 }
 
+// out = fn(a) for float32 with a vector routine fn(x, y, n) from vmath.h.
+// Contiguous runs go straight to fn; strided or broadcast runs are gathered
+// into a small buffer, transformed by the same routine and scattered back, so
+// a view gives bit-identical results to its contiguous copy.
+inline void map1_f32_vec(const View& out, const View& a, void (*fn)(const float*, float*, int64_t)) {
+  const View* vs[2] = {&out, &a};
+  Iter<2> it(vs);
+  it.run([&](int64_t n, char** p, const int64_t* s) {
+    if (s[0] == (int64_t)sizeof(float) && s[1] == (int64_t)sizeof(float)) {
+      fn((const float*)p[1], (float*)p[0], n);
+      return;
+    }
+    constexpr int64_t kBlock = 256;
+    float buf[kBlock];
+    for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
+      const int64_t m = std::min(kBlock, n - i0);
+      for (int64_t i = 0; i < m; i++) buf[i] = *(const float*)(p[1] + (i0 + i) * s[1]);
+      fn(buf, buf, m);
+      for (int64_t i = 0; i < m; i++) *(float*)(p[0] + (i0 + i) * s[0]) = buf[i];
+    }
+  });
+}
+
 // out = f(a, b) elementwise; specialises contiguous and b-broadcast runs.
 template <class TO, class T, class F>
 void map2(const View& out, const View& a, const View& b, F f) {

@@ -1,11 +1,17 @@
 // Reductions over the trailing dims of a view, and row-wise softmax. Float
 // accumulation is done in double: sums of millions of float32 values stay
-// accurate to float32 rounding, as the tests demand.
+// accurate to float32 rounding, as the tests demand. Sums and means have fast
+// paths (see try_fast_sum): contiguous rows use the SIMD double-accumulating
+// sum from vmath.h, column reductions stream rows into a vector of
+// accumulators, and one big sum is cut into fixed chunks whose partials are
+// combined in order, so results never depend on the thread count.
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "../common/backend.h"
 #include "parallel.h"
+#include "vmath.h"
 
 namespace tf {
 namespace backend {
@@ -117,10 +123,102 @@ void reduce_one(ReduceOp op, const T* p, const Block& blk, double correction, vo
   else *(uint8_t*)dst = r != 0;
 }
 
+// Partial sums of a contiguous run are taken over chunks of this many
+// elements (fixed, so the combine order depends only on n).
+constexpr int64_t kSumChunk = 1 << 16;
+
+template <class T>
+double sum_contiguous(const T* x, int64_t n) {
+  if constexpr (std::is_same<T, float>::value) {
+    const cpu::VMathTable& vt = cpu::vmath_table();
+    if (n <= kSumChunk) return vt.sum_f32(x, n);
+    const int64_t nchunks = (n + kSumChunk - 1) / kSumChunk;
+    std::vector<double> part((size_t)nchunks);
+    cpu::parallel_for(nchunks, 1, [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; c++) part[c] = vt.sum_f32(x + c * kSumChunk, std::min(kSumChunk, n - c * kSumChunk));
+    });
+    double s = 0;
+    for (double v : part) s += v;
+    return s;
+  } else {
+    double s0 = 0, s1 = 0;  // two chains; baseline SSE2 handles doubles fine
+    int64_t i = 0;
+    for (; i + 2 <= n; i += 2) { s0 += x[i]; s1 += x[i + 1]; }
+    if (i < n) s0 += x[i];
+    return s0 + s1;
+  }
+}
+
+template <class T>
+void acc_row(double* acc, const T* x, int64_t n) {
+  if constexpr (std::is_same<T, float>::value) cpu::vmath_table().acc_row_f32(acc, x, n);
+  else for (int64_t j = 0; j < n; j++) acc[j] += x[j];
+}
+
+template <class T>
+void store_as(const View& out, int64_t ooff, double v) {
+  if (out.dtype == DType::F32) ((float*)out.base)[ooff] = (float)v;
+  else ((double*)out.base)[ooff] = v;
+}
+
+// Sum/mean of float32/float64 in the two layouts that matter: each output's
+// reduced elements contiguous (row sums, full sums), or the kept elements
+// contiguous in both `a` and `out` with one strided reduced dim (column
+// sums: sum over dim 0 of [N, M], the bias gradient). Returns false when the
+// general path must run.
+template <class T>
+bool try_fast_sum(ReduceOp op, const View& out, const View& a, int nred, const Block& blk) {
+  if constexpr (!std::is_floating_point<T>::value) {
+    return false;
+  } else {
+    if (op != ReduceOp::sum && op != ReduceOp::mean) return false;
+    if (out.dtype != a.dtype || blk.size == 0 || blk.nd != 1) return false;
+    const int k = out.ndim;
+    const int64_t nout = out.numel();
+    if (nout == 0) return false;
+    const double div = op == ReduceOp::mean ? (double)blk.size : 1.0;  // as the general path: sum / n
+    const T* base = (const T*)a.base + a.offset;
+    // Kept dims, collapsed jointly in `a` and `out`.
+    int64_t kshape[kMaxDims], kst[2][kMaxDims];
+    const int64_t* st[2] = {a.strides, out.strides};
+    const int kd = k == 0 ? 1 : collapse_dims(k, out.shape, 2, st, kshape, kst);
+    if (k == 0) { kshape[0] = 1; kst[0][0] = kst[1][0] = 0; }
+    if (blk.strides[0] == 1) {
+      if (kd != 1) return false;
+      const int64_t n = blk.size;
+      if (nout == 1) {
+        store_as<T>(out, out.offset, sum_contiguous(base, n) / div);
+        return true;
+      }
+      cpu::parallel_for(nout, std::max<int64_t>(1, 32768 / n), [&](int64_t b, int64_t e) {
+        for (int64_t o = b; o < e; o++) store_as<T>(out, out.offset + o * kst[1][0], sum_contiguous(base + o * kst[0][0], n) / div);
+      });
+      return true;
+    }
+    if (kd != 1 || kst[0][0] != 1 || kst[1][0] != 1) return false;
+    // Column reduction: stream N rows of M contiguous values into M double
+    // accumulators. Threads own disjoint column ranges, so each column's
+    // order of additions is the same whatever the thread count.
+    const int64_t M = nout, N = blk.shape[0], rs = blk.strides[0];
+    cpu::parallel_for(M, std::max<int64_t>(64, 32768 / std::max<int64_t>(1, N)), [&](int64_t j0, int64_t j1) {
+      constexpr int64_t kCols = 2048;  // accumulators stay in L1/L2
+      double acc[kCols];
+      for (int64_t c0 = j0; c0 < j1; c0 += kCols) {
+        const int64_t w = std::min(kCols, j1 - c0);
+        for (int64_t j = 0; j < w; j++) acc[j] = 0;
+        for (int64_t i = 0; i < N; i++) acc_row<T>(acc, base + i * rs + c0, w);
+        for (int64_t j = 0; j < w; j++) store_as<T>(out, out.offset + c0 + j, acc[j] / div);
+      }
+    });
+    return true;
+  }
+}
+
 struct ReduceK {
   template <class T> static void run(ReduceOp op, const View& out, const View& a, int nred, double corr) {
     const int k = out.ndim;
     Block blk(a, k, nred);
+    if (try_fast_sum<T>(op, out, a, nred, blk)) return;
     const int64_t nout = out.numel();
     const int64_t osz = (int64_t)dtype_size(out.dtype);
     cpu::parallel_for(nout, std::max<int64_t>(1, 32768 / std::max<int64_t>(1, blk.size)), [&](int64_t b, int64_t e) {
@@ -138,6 +236,19 @@ struct ReduceK {
   }
 };
 
+// One float32 row: e[i] = exp(x[i] - m) into `e` (may be the output row) and
+// returns sum(e) in double, m = max(x) (NaN if the row has one). An all -inf
+// row uses m = 0 so the arithmetic stays NaN-free, as the general path does.
+inline double exp_shifted_row(const float* x, float* e, int64_t n, float* m_out) {
+  const cpu::VMathTable& vt = cpu::vmath_table();
+  float m = vt.max_f32(x, n);
+  if (std::isinf(m) && m < 0) m = 0;
+  for (int64_t i = 0; i < n; i++) e[i] = x[i] - m;
+  vt.exp(e, e, n);
+  *m_out = m;
+  return vt.sum_f32(e, n);
+}
+
 struct SoftmaxK {
   template <class T> static void run(const View& out, const View& a, bool log) {
     const int64_t rows = a.shape[0], n = a.shape[1];
@@ -146,6 +257,22 @@ struct SoftmaxK {
       for (int64_t r = b; r < e; r++) {
         const T* x = a.ptr<T>() + r * ars;
         T* y = out.ptr<T>() + r * ors;
+        if constexpr (std::is_same<T, float>::value) {
+          // Contiguous float32 rows that do not alias: SIMD exp, written
+          // straight into the output row.
+          if (acs == 1 && ocs == 1 && n > 0 && (y + n <= x || x + n <= y)) {
+            float m;
+            const double s = exp_shifted_row(x, y, n, &m);
+            if (log) {
+              const float lse = (float)(m + std::log(s));
+              for (int64_t i = 0; i < n; i++) y[i] = x[i] - lse;
+            } else {
+              const float inv = (float)(1.0 / s);
+              for (int64_t i = 0; i < n; i++) y[i] *= inv;
+            }
+            continue;
+          }
+        }
         T m = -std::numeric_limits<T>::infinity();
         for (int64_t i = 0; i < n; i++) m = (x[i * acs] > m || x[i * acs] != x[i * acs]) ? x[i * acs] : m;
         if (std::isinf(m) && m < 0) m = 0;  // all -inf row: keep NaN-free arithmetic below
@@ -184,6 +311,27 @@ struct CrossEntropyK {
           *lr = 0;
           if (gr) for (int64_t c = 0; c < C; c++) gr[c * grad->strides[1]] = 0;
           continue;
+        }
+        if constexpr (std::is_same<T, float>::value) {
+          // Contiguous float32 rows: SIMD exp into the grad row (or a
+          // per-thread scratch row), then loss and grad from it.
+          if (x.strides[1] == 1 && (!gr || grad->strides[1] == 1)) {
+            thread_local std::vector<float> scratch;
+            float* ebuf = gr;
+            if (!ebuf) {
+              if ((int64_t)scratch.size() < C) scratch.resize((size_t)C);
+              ebuf = scratch.data();
+            }
+            float m;
+            const double s = exp_shifted_row(xr, ebuf, C, &m);
+            *lr = (float)((double)m + std::log(s) - (double)xr[ti]);
+            if (gr) {
+              const float inv = (float)(1.0 / s);
+              for (int64_t c = 0; c < C; c++) gr[c] *= inv;
+              gr[ti] -= 1.0f;
+            }
+            continue;
+          }
         }
         T m = xr[0];
         for (int64_t c = 1; c < C; c++) m = xr[c * x.strides[1]] > m ? xr[c * x.strides[1]] : m;

@@ -1,0 +1,41 @@
+// SIMD vector math for contiguous float32 runs (exp, log, tanh, sigmoid, gelu,
+// erf, expm1, log1p) and the double-accumulated float32 sums used by
+// reductions. Compiled once per ISA (vmath_avx2.cc, vmath_avx512.cc; the
+// generic table is scalar libm, the portable reference) and chosen at run time
+// from cpu::kernels().isa, so TENSORFORGE_ISA and setIsa() switch it too.
+// This table is separate from isa.h's KernelTable (GEMM) on purpose: the two
+// evolve independently.
+#pragma once
+#include <cstdint>
+
+#include "isa.h"
+
+namespace tf {
+namespace cpu {
+
+// y[i] = f(x[i]) for i < n. x and y may be the same buffer (in place), but must
+// not otherwise overlap.
+using VUnaryF32 = void (*)(const float* x, float* y, int64_t n);
+
+struct VMathTable {
+  Isa isa;
+  VUnaryF32 exp, log, tanh, sigmoid, gelu, erf, expm1, log1p;
+  // Sum of x[0..n) accumulated in double (exact conversion, error ~n*2^-53
+  // relative, far below float32 rounding) with a fixed order for a given n,
+  // so results do not depend on threads.
+  double (*sum_f32)(const float* x, int64_t n);
+  // acc[j] += x[j] for j < n (acc in double): one row of a column reduction.
+  void (*acc_row_f32)(double* acc, const float* x, int64_t n);
+  // max over x[0..n) (n >= 1), NaN if any element is NaN.
+  float (*max_f32)(const float* x, int64_t n);
+};
+
+// The table for the active ISA (cheap: an index into three static tables).
+const VMathTable& vmath_table();
+
+VMathTable vmath_generic();
+VMathTable vmath_avx2();
+VMathTable vmath_avx512();
+
+}  // namespace cpu
+}  // namespace tf
