@@ -21,6 +21,8 @@ export { Dropout } from './dropout';
 export { Embedding } from './embedding';
 export type { EmbeddingOptions } from './embedding';
 export { Sequential, ModuleList } from './container';
+export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, padSequence } from './rnn';
+export type { RNNOptions, ElmanRNNOptions, RNNCellOptions, PadSequenceOptions } from './rnn';
 export {
   CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss,
 } from './loss';
