@@ -90,5 +90,21 @@ void adagrad_step(const View& p, const View& g, const View& sum, const AdagradAr
 // non-null, grad = softmax(x) - onehot(t) (rows of ignored targets zeroed).
 void cross_entropy(const View& loss, const View* grad, const View& logits, const View& target, int64_t ignore_index);
 
+// Fused LSTM cell, PyTorch's gate order (i, f, g, o). Every view is 2-D with a
+// unit inner stride (rows may be strided, e.g. one time step of a batch-first
+// projection); outputs do not overlap each other or the inputs.
+//   gates = xg + hg            xg, hg [B, 4H] (hg may be null: zero)
+//   i, f, o = sigmoid(.)  g = tanh(.)   -> acts [B, 4H], kept for the backward
+//   c = f * c_prev + i * g     c_prev, c [B, H]
+//   h = o * tanh(c)            h [B, H]
+void lstm_cell(const View& h, const View& c, const View& acts, const View& xg, const View* hg, const View& c_prev);
+// The cell's backward, from the forward's acts, c_prev and c. The incoming
+// gradients are summed: dh = dh + dh2, dc = dc + dc2 (null means zero), then
+//   dc_tot  = dc + dh * o * (1 - tanh(c)^2)
+//   dgates  = [dc_tot*g*i(1-i), dc_tot*c_prev*f(1-f), dc_tot*i*(1-g^2), dh*tanh(c)*o(1-o)]   [B, 4H]
+//   dc_prev = dc_tot * f                                                                    [B, H]
+void lstm_cell_backward(const View& dgates, const View& dc_prev, const View& acts, const View& c_prev, const View& c,
+                        const View& dh, const View* dh2, const View* dc, const View* dc2);
+
 }  // namespace backend
 }  // namespace tf

@@ -55,6 +55,10 @@ export interface NativeBinding {
     momentum: number, centered: boolean): void;
   adagradStep(p: H, g: H, sum: H, lr: number, eps: number, wd: number): void;
   crossEntropy(loss: H, grad: Opt, logits: H, target: H, ignoreIndex: number): void;
+  /** Fused LSTM cell (gate order i, f, g, o); meta: h, c, acts, xg, hg (if given), cPrev. */
+  lstmCell(h: H, c: H, acts: H, xg: H, hg: Opt, cPrev: H): void;
+  /** Its backward; meta: dgates, dcPrev, acts, cPrev, c, dh, then dh2, dc, dc2 where given. */
+  lstmCellBackward(dgates: H, dcPrev: H, acts: H, cPrev: H, c: H, dh: H, dh2: Opt, dc: Opt, dc2: Opt): void;
   // CPU-only controls (absent on other devices).
   getNumThreads?(): number;
   setNumThreads?(n: number): void;

@@ -23,6 +23,9 @@ export { softmax, logSoftmax } from '../ops/reduce';
 export { flatten } from '../ops/views';
 export { dropout, batchNorm, layerNorm, embedding } from '../ops/nn';
 export type { BatchNormOptions } from '../ops/nn';
+export { scaledDotProductAttention, causalMask } from '../ops/attention';
+export type { SdpaOptions } from '../ops/attention';
+export { lstmSequence, rnnCell, gruCell } from '../ops/rnn';
 export {
   crossEntropy, nllLoss, mseLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, bceWithLogits, softplus,
   bceWithLogits as binaryCrossEntropyWithLogits,

@@ -21,6 +21,13 @@ export { Dropout } from './dropout';
 export { Embedding } from './embedding';
 export type { EmbeddingOptions } from './embedding';
 export { Sequential, ModuleList } from './container';
+export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, padSequence } from './rnn';
+export type { RNNOptions, ElmanRNNOptions, RNNCellOptions, PadSequenceOptions } from './rnn';
+export { MultiheadAttention } from './attention';
+export type { MultiheadAttentionOptions, MultiheadAttentionForwardOptions } from './attention';
+export { TransformerEncoderLayer } from './transformer';
+export type { TransformerEncoderLayerOptions, TransformerEncoderLayerForwardOptions } from './transformer';
+export { causalMask, generateSquareSubsequentMask } from '../ops/attention';
 export {
   CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss,
 } from './loss';
