@@ -26,7 +26,7 @@ import { cat, chunk, contiguous, makeView, select, stack, t as tr } from './view
  * Devices whose addon implements the fused `lstm_cell` kernels. Others run
  * the composite formula (same results, more ops per step).
  */
-const FUSED_LSTM_DEVICES = new Set<Device>(['cpu']);
+const FUSED_LSTM_DEVICES = new Set<Device>(['cpu', 'cuda']);
 
 function checkFloat(x: unknown, op: string, what: string): asserts x is Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${what} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
