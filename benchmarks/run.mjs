@@ -84,8 +84,8 @@ async function settle() {
  * are done. Short runs and many of them: on a loaded machine a long run is
  * almost always preempted somewhere.
  */
-function best(fn, { inner = 1, budget = quick ? 0.05 : 0.3, minReps = quick ? 3 : 5, maxReps = 2000 } = {}) {
-  for (let i = 0; i < inner; i++) fn();
+function best(fn, { inner = 1, budget = quick ? 0.05 : 0.3, minReps = quick ? 3 : 5, maxReps = 2000, warmup = true } = {}) {
+  if (warmup) for (let i = 0; i < inner; i++) fn();
   let b = Infinity, total = 0, reps = 0;
   while ((total < budget || reps < minReps) && reps < maxReps) {
     const t0 = process.hrtime.bigint();
@@ -214,10 +214,18 @@ function raiseCopy(n, gbs) {
   const c = getLimits().copy[n];
   if (gbs > c.cloneGBs) c.cloneGBs = gbs;
 }
-function remeasurePeak() {
+/** A few short all-threads FMA-peak runs, taken between GEMM cases so the peak is sampled over the same minutes as the GEMMs. */
+function samplePeak() {
   const p = getLimits().peak;
   if (!p) return;
-  const again = Math.max(fmaPeakGflops(addon, p.isa, tf.getNumThreads(), { quick }), fmaPeakGflops(addon, p.isa, 4 * tf.getNumThreads(), { quick }));
+  const nt = tf.getNumThreads();
+  let again = 0;
+  for (let r = 0; r < 4; r++) {
+    for (const [tasks, iters] of [[nt, 1e5], [4 * nt, 2.5e4]]) {
+      const o = addon.fmaPeak(p.isa, tasks, iters);
+      again = Math.max(again, o.flops / o.seconds / 1e9);
+    }
+  }
   if (again > p.allThreads) p.allThreads = results.limits.fma[p.isa].allThreads = again;
 }
 
@@ -250,9 +258,9 @@ function benchGemm() {
       const s = withIsa(isa, () => best(run, { inner: flops < 1e7 ? 20 : 1, minReps: flops > 1e9 ? 3 : quick ? 3 : 5 }));
       const gflops = flops / s / 1e9;
       results.gemm.push({ case: cs.name, M: cs.M, N: cs.N, K: cs.K, isa, us: s * 1e6, gflops });
+      samplePeak();
     }
   }
-  remeasurePeak();
   const peak = peakAll();
   for (const cs of GEMM_CASES) {
     const row = [cs.name];
@@ -263,7 +271,7 @@ function benchGemm() {
     }
     rows.push(row);
   }
-  table(`GEMM through the API (a.matmul(b), transposed operands as a.t() views), GFLOP/s (% of ${fix(peak)} GFLOP/s peak) best time`, ['case', ...isas], rows);
+  table(`GEMM through the API (a.matmul(b), transposed operands as a.t() views), GFLOP/s (% of the ${fix(peak)} GFLOP/s all-threads peak, sampled between cases) best time`, ['case', ...isas], rows);
 }
 
 // ---------------------------------------------------------------- elementwise
@@ -458,8 +466,8 @@ function benchRss() {
  * The same workloads in TensorFlow.js, CPU (plain JS) and wasm backends, run
  * synchronously (both execute eagerly) in prod mode, each result disposed as
  * tfjs requires. Bounded: the CPU backend's GEMM runs at well under
- * 1 GFLOP/s, so its squares stop at 512 (256 in --quick) and its CNN step is
- * skipped in --quick.
+ * 1 GFLOP/s, so its squares stop at 512 (256 in --quick); its conv gradients
+ * are slower still (see convBatch below).
  */
 async function benchTfjs() {
   // A workload a backend cannot run (tfjs-backend-wasm has no Conv2DBackpropFilter
@@ -514,31 +522,38 @@ async function benchTfjs() {
       const opts = { inner: quick ? 1000 : 5000, budget: quick ? 0.1 : 0.3, minReps: 3 };
       r.overhead = { addNoGrad: best(() => t.add(a, b).dispose(), opts) * 1e6, matmul4x4NoGrad: best(() => t.matMul(m, m).dispose(), opts) * 1e6 };
     }
+    // The CPU backend's conv gradients run at ~10 MFLOP/s (conv2 fwd+bwd: ~50 s at batch
+    // 100), so there the conv blocks and the CNN step run at batch 10, once, scaled x10
+    // (their cost is linear in the batch); skipped in --quick.
+    const convBatch = slow ? 10 : 100;
+    const scale = 100 / convBatch;
+    const co = slow ? { minReps: 1, budget: 0, warmup: false } : o();
     // conv blocks in NHWC: fwd+bwd through variableGrads (the gradient of a sum of the block's output).
     for (const l of CONV_LAYERS) {
       if (slow && quick) continue;
-      const x = t.randomNormal([100, l.hw, l.hw, l.cin]);
+      const x = t.randomNormal([convBatch, l.hw, l.hw, l.cin]);
       const xv = l.inputGrad ? t.variable(x) : x;
       const w = t.variable(t.randomNormal([3, 3, l.cin, l.cout])), b = t.variable(t.randomNormal([l.cout]));
       const block = () => t.maxPool(t.relu(t.add(t.conv2d(xv, w, 1, 'valid'), b)), 2, 2, 'valid');
       const vars = l.inputGrad ? [xv, w, b] : [w, b];
-      const fwd = best(() => t.tidy(block).dispose(), o());
+      const fwd = best(() => t.tidy(block).dispose(), co) * scale;
       const fwdBwd = unsupported(backend, `${l.name} fwd+bwd`, () =>
         best(() => {
           const g = t.variableGrads(() => t.sum(block()), vars);
           g.value.dispose();
           t.dispose(Object.values(g.grads));
-        }, o()),
+        }, co) * scale,
       );
-      r.conv.push({ layer: l.name, fwdMs: fwd * 1e3, fwdBwdMs: fwdBwd === null ? null : fwdBwd * 1e3 });
+      r.conv.push({ layer: l.name, batch: convBatch, scaledTo: 100, fwdMs: fwd * 1e3, fwdBwdMs: fwdBwd === null ? null : fwdBwd * 1e3 });
     }
     // MNIST steps on the same real batches: variables + optimizer.minimize (the lightest tfjs training path).
-    const batches = mnistBatches().slice(0, quick ? 4 : 10).map(([x, y]) => [t.tensor(x.data(), [100, 28, 28, 1]), t.oneHot(t.tensor(y.data(), [100], 'int32'), 10)]);
+    const toTfjs = ([x, y]) => [t.tensor(x.data(), [x.shape[0], 28, 28, 1]), t.oneHot(t.tensor(y.data(), [y.shape[0]], 'int32'), 10)];
+    const batches = mnistBatches().slice(0, quick ? 4 : 10).map(toTfjs);
     const glorot = (shape) => t.variable(t.randomNormal(shape, 0, Math.sqrt(2 / (shape[shape.length - 2] + shape[shape.length - 1]))));
-    const stepper = (forward, vars) => {
+    const stepper = (forward, vars, bs = batches) => {
       const opt = t.train.adam(1e-3);
       return (i) => {
-        const [x, y] = batches[i % batches.length];
+        const [x, y] = bs[i % bs.length];
         const loss = opt.minimize(() => t.losses.softmaxCrossEntropy(y, forward(x)), true, vars);
         loss.dataSync();
         loss.dispose();
@@ -546,7 +561,7 @@ async function benchTfjs() {
     };
     {
       const W1 = glorot([784, 500]), b1 = t.variable(t.zeros([500])), W2 = glorot([500, 10]), b2 = t.variable(t.zeros([10]));
-      const fwd = (x) => t.add(t.matMul(t.relu(t.add(t.matMul(x.reshape([100, 784]), W1), b1)), W2), b2);
+      const fwd = (x) => t.add(t.matMul(t.relu(t.add(t.matMul(x.reshape([x.shape[0], 784]), W1), b1)), W2), b2);
       const s = perCall(stepper(fwd, [W1, b1, W2, b2]), slow ? (quick ? 2 : 5) : quick ? 10 : 40, 2);
       r.mnist.mlp = { stepMs: s.best * 1e3, stepMsMedian: s.median * 1e3, epochS: 600 * s.best };
     }
@@ -554,9 +569,10 @@ async function benchTfjs() {
       const c1 = glorot([3, 3, 1, 32]), cb1 = t.variable(t.zeros([32])), c2 = glorot([3, 3, 32, 64]), cb2 = t.variable(t.zeros([64]));
       const W3 = glorot([1600, 128]), b3 = t.variable(t.zeros([128])), W4 = glorot([128, 10]), b4 = t.variable(t.zeros([10]));
       const blk = (x, w, b) => t.maxPool(t.relu(t.add(t.conv2d(x, w, 1, 'valid'), b)), 2, 2, 'valid');
-      const fwd = (x) => t.add(t.matMul(t.relu(t.add(t.matMul(blk(blk(x, c1, cb1), c2, cb2).reshape([100, 1600]), W3), b3)), W4), b4);
-      const s = unsupported(backend, 'mnist-cnn step', () => perCall(stepper(fwd, [c1, cb1, c2, cb2, W3, b3, W4, b4]), slow ? 2 : quick ? 3 : 10, 1));
-      if (s) r.mnist.cnn = { stepMs: s.best * 1e3, stepMsMedian: s.median * 1e3, epochS: 600 * s.best };
+      const fwd = (x) => t.add(t.matMul(t.relu(t.add(t.matMul(blk(blk(x, c1, cb1), c2, cb2).reshape([x.shape[0], 1600]), W3), b3)), W4), b4);
+      const small = slow ? mnistBatches().slice(0, 1).map(([x, y]) => toTfjs([x.narrow(0, 0, convBatch), y.narrow(0, 0, convBatch)])) : batches;
+      const s = unsupported(backend, 'mnist-cnn step', () => perCall(stepper(fwd, [c1, cb1, c2, cb2, W3, b3, W4, b4], small), slow ? 1 : quick ? 3 : 10, slow ? 0 : 1));
+      if (s) r.mnist.cnn = { batch: convBatch, scaledTo: 100, stepMs: s.best * 1e3 * scale, stepMsMedian: s.median * 1e3 * scale, epochS: 600 * s.best * scale };
     }
   }
   tfjsTable();
@@ -593,12 +609,12 @@ function tfjsTable() {
   for (const l of CONV_LAYERS) {
     const ours = results.conv?.find((c) => c.layer === l.name);
     const c = T.cpu.conv.find((x) => x.layer === l.name), w = T.wasm.conv.find((x) => x.layer === l.name);
-    push(`${l.name} fwd+bwd`, ours?.fwdBwdMs, c?.fwdBwdMs, w?.fwdBwdMs, 'ms', 2);
+    push(`${l.name} fwd+bwd${c?.batch === 10 ? ' (tfjs-cpu: batch 10 x10)' : ''}`, ours?.fwdBwdMs, c?.fwdBwdMs, w?.fwdBwdMs, 'ms', 2);
     note(`${l.name} fwd+bwd ms`, ours?.fwdBwdMs, c?.fwdBwdMs, w?.fwdBwdMs);
   }
   for (const m of ['mlp', 'cnn']) {
     const ours = results.mnist?.[m]?.stepMs;
-    push(`mnist-${m} step`, ours, T.cpu.mnist[m]?.stepMs, T.wasm.mnist[m]?.stepMs, 'ms', 2);
+    push(`mnist-${m} step${T.cpu.mnist[m]?.batch === 10 ? ' (tfjs-cpu: batch 10 x10)' : ''}`, ours, T.cpu.mnist[m]?.stepMs, T.wasm.mnist[m]?.stepMs, 'ms', 2);
     note(`mnist-${m} step ms`, ours, T.cpu.mnist[m]?.stepMs, T.wasm.mnist[m]?.stepMs);
   }
   results.tfjsRatios = ratios;
