@@ -11,12 +11,70 @@
 // count, measured by python3 in the same run, when numpy is installed.
 // Timings are best-of-N (the machine is shared: compare ratios within a run).
 // TENSORFORGE_GEMM_PACK=always|never forces the packing paths for comparison.
+//
+// benchmarks/run.mjs imports fmaPeakGflops, timeBest and gemmCases from here;
+// the CLI below runs only when this file is the entry point.
 import { createRequire } from 'node:module';
-import { writeFileSync } from 'node:fs';
+import { realpathSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
+/**
+ * Best float32 FMA rate in GFLOP/s of `reps` runs of the addon's native FMA
+ * loop (`fmaPeak`) for one ISA and thread count; NaN when the addon has none.
+ */
+export function fmaPeakGflops(addon, isa, threads, { quick = false } = {}) {
+  if (!addon.fmaPeak) return NaN;
+  let best = 0;
+  const iters = quick ? 2e6 : 1e7;
+  for (let r = 0; r < (quick ? 3 : 7); r++) {
+    const o = addon.fmaPeak(isa, threads, iters);
+    best = Math.max(best, o.flops / o.seconds / 1e9);
+  }
+  return best;
+}
+
+/**
+ * Times `fn` best-of-N after one warm-up call: repeats until `budget` seconds
+ * are spent and at least `minReps` runs are done (at most 10000).
+ * @returns `{ gflops, us }` for `flops` floating-point operations per call.
+ */
+export function timeBest(fn, flops, { budget = 0.3, minReps = 5 } = {}) {
+  fn();
+  let best = Infinity, total = 0, reps = 0;
+  while ((total < budget || reps < minReps) && reps < 10000) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+    best = Math.min(best, dt);
+    total += dt;
+    reps++;
+  }
+  return { gflops: flops / best / 1e9, us: best * 1e6 };
+}
+
+/**
+ * The benchmarked products C[M,N] = op(A)[M,K] · op(B)[K,N]: the squares, then
+ * the MNIST-MLP forward products and their backward products; ta/tb mark an
+ * operand stored transposed (a transposed view), bias a fused bias+ReLU.
+ */
+export function gemmCases(squares) {
+  return [
+    ...squares.map((n) => ({ name: `square ${n}`, M: n, N: n, K: n })),
+    { name: 'mlp fc1  X·W1+b,relu 100x784·784x500', M: 100, N: 500, K: 784, bias: true },
+    { name: 'mlp fc2  H·W2        100x500·500x10', M: 100, N: 10, K: 500 },
+    { name: 'bwd dW2  Hᵀ·dY       500x100·100x10', M: 500, N: 10, K: 100, ta: true },
+    { name: 'bwd dH   dY·W2ᵀ      100x10·10x500', M: 100, N: 500, K: 10, tb: true },
+    { name: 'bwd dW1  Xᵀ·dH       784x100·100x500', M: 784, N: 500, K: 100, ta: true },
+    { name: 'bwd dX   dH·W1ᵀ      100x500·500x784', M: 100, N: 784, K: 500, tb: true },
+  ];
+}
+
+const isMain = process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) main();
+
+function main() {
 const require = createRequire(import.meta.url);
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -33,16 +91,7 @@ const Arr = dtype ? Float64Array : Float32Array;
 const nthreads = tf.getNumThreads();
 
 // ---- peak ----------------------------------------------------------------
-function peak(isa, threads) {
-  if (!tf.fmaPeak) return NaN;
-  let best = 0;
-  const iters = quick ? 2e6 : 1e7;
-  for (let r = 0; r < (quick ? 3 : 7); r++) {
-    const o = tf.fmaPeak(isa, threads, iters);
-    best = Math.max(best, o.flops / o.seconds / 1e9);
-  }
-  return best;
-}
+const peak = (isa, threads) => fmaPeakGflops(tf, isa, threads, { quick });
 const peakIsa = tf.supportedIsas().includes('avx512') ? 'avx512' : tf.supportedIsas().includes('avx2') ? 'avx2' : null;
 const peak1 = peakIsa ? peak(peakIsa, 1) : NaN;
 const peakAll = peakIsa ? (nthreads > 1 ? peak(peakIsa, nthreads) : peak1) : NaN;
@@ -80,31 +129,10 @@ function makeCase(M, N, K, ta, tb, bias) {
     tf.matmul(c, a, b, bs, bias ? 1 : 0);
   };
 }
-function time(fn, flops) {
-  fn();
-  const budget = quick ? 0.05 : 0.3; // seconds per case
-  let best = Infinity, total = 0, reps = 0;
-  while ((total < budget || reps < 5) && reps < 10000) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
-    best = Math.min(best, dt);
-    total += dt;
-    reps++;
-  }
-  return { gflops: flops / best / 1e9, us: best * 1e6 };
-}
+const time = (fn, flops) => timeBest(fn, flops, { budget: quick ? 0.05 : 0.3 });
 
 const squares = quick ? [64, 256, 1024] : [64, 128, 256, 512, 1024, 2048];
-const cases = [
-  ...squares.map((n) => ({ name: `square ${n}`, M: n, N: n, K: n })),
-  { name: 'mlp fc1  X·W1+b,relu 100x784·784x500', M: 100, N: 500, K: 784, bias: true },
-  { name: 'mlp fc2  H·W2        100x500·500x10', M: 100, N: 10, K: 500 },
-  { name: 'bwd dW2  Hᵀ·dY       500x100·100x10', M: 500, N: 10, K: 100, ta: true },
-  { name: 'bwd dH   dY·W2ᵀ      100x10·10x500', M: 100, N: 500, K: 10, tb: true },
-  { name: 'bwd dW1  Xᵀ·dH       784x100·100x500', M: 784, N: 500, K: 100, ta: true },
-  { name: 'bwd dX   dH·W1ᵀ      100x500·500x784', M: 100, N: 784, K: 500, tb: true },
-];
+const cases = gemmCases(squares);
 
 // numpy's matmul on the same shapes (OpenBLAS), timed best-of-N like ours.
 function openblas() {
@@ -170,3 +198,4 @@ console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
 for (const r of rows) console.log(line(r));
 if (opt('--json')) writeFileSync(opt('--json'), JSON.stringify(results, null, 2));
+}

@@ -1,0 +1,44 @@
+/**
+ * The benchmark suite still runs: `benchmarks/run.mjs --quick --only overhead`
+ * writes its JSON with every per-op figure present, positive and finite.
+ * Speed is never asserted (the machine is shared; figures belong in the note).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = join(__dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'tf-bench-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('benchmarks/run.mjs', () => {
+  it('--quick --only overhead writes positive finite figures as JSON', () => {
+    const out = join(dir, 'bench.json');
+    const stdout = execFileSync(process.execPath, [join(root, 'benchmarks', 'run.mjs'), '--quick', '--only', 'overhead', '--json', out], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(stdout).toContain('per-op overhead');
+    const r = JSON.parse(readFileSync(out, 'utf8'));
+    expect(r.meta.quick).toBe(true);
+    expect(r.meta.sections).toEqual(['overhead']);
+    expect(r.meta.wallSeconds).toBeGreaterThan(0);
+    const keys = ['addNoGrad', 'addGradRecorded', 'addInNoGrad', 'addScalar', 'matmul4x4NoGrad', 'matmul4x4GradRecorded'];
+    expect(Object.keys(r.overhead).sort()).toEqual([...keys].sort());
+    for (const k of keys) {
+      expect(Number.isFinite(r.overhead[k]), k).toBe(true);
+      expect(r.overhead[k], k).toBeGreaterThan(0);
+    }
+    // Sections not asked for are not run.
+    expect(r.gemm).toBeUndefined();
+    expect(r.tfjs).toBeUndefined();
+  });
+
+  it('rejects an unknown --only section', () => {
+    expect(() =>
+      execFileSync(process.execPath, [join(root, 'benchmarks', 'run.mjs'), '--only', 'nope'], { cwd: root, encoding: 'utf8', stdio: 'pipe' }),
+    ).toThrow(/unknown section 'nope'/);
+  });
+});
