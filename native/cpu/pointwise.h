@@ -82,6 +82,10 @@ void map1(const View& out, const View& a, F f) {
     TO* o = (TO*)p[0];
     const TA* x = (const TA*)p[1];
     if (s[0] == sizeof(TO) && s[1] == sizeof(TA)) {
+      // ivdep: out and in are the same array or disjoint (never partially
+      // overlapping), so the loop has no carried dependence; without the hint
+      // GCC keeps the scalar loop when f captures state (a scalar operand).
+#pragma GCC ivdep
       for (int64_t i = 0; i < n; i++) o[i] = f(x[i]);
     } else {
       for (int64_t i = 0; i < n; i++) *(TO*)(p[0] + i * s[0]) = f(*(const TA*)(p[1] + i * s[1]));
