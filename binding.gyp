@@ -4,7 +4,7 @@
   # flags; everything else is built for baseline x86-64 (or arm64), and the
   # kernel table is picked at run time (native/cpu/isa.cc). Never -march=native.
   "variables": {
-    "tf_cflags": ["-O3", "-fno-strict-aliasing", "-fPIC", "-Wall", "-Wno-unused-function", "-Wno-unknown-pragmas"]
+    "tf_cflags": ["-O3", "-fPIC", "-Wall", "-Wno-unused-function", "-Wno-unknown-pragmas"]
   },
   "targets": [
     {

@@ -54,8 +54,35 @@ struct MaxPoolK {
         const T* xp = x + p * g.H * g.W;
         T* op = out + p * g.OH * g.OW;
         int32_t* ip = ind + p * g.OH * g.OW;
+        // MaxPool2d(2), the common case: branch-free selects over the 2x2
+        // window (random data makes the comparisons unpredictable, and
+        // selects let the compiler vectorise the row).
+        if (g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.DH == 1 && g.DW == 1 && g.PH == 0 && g.PW == 0) {
+          for (int64_t oh = 0; oh < g.OH; oh++) {
+            const T* r0 = xp + 2 * oh * g.W;
+            const T* r1 = r0 + g.W;
+            T* orow = op + oh * g.OW;
+            int32_t* irow = ip + oh * g.OW;
+            const int32_t base = (int32_t)(2 * oh * g.W);
+            for (int64_t ow = 0; ow < g.OW; ow++) {
+              const T c[4] = {r0[2 * ow], r0[2 * ow + 1], r1[2 * ow], r1[2 * ow + 1]};
+              const int32_t at[4] = {0, 1, (int32_t)g.W, (int32_t)g.W + 1};
+              T best = c[0];
+              int32_t bi = at[0];
+              for (int k = 1; k < 4; k++) {
+                // Larger wins; the first NaN wins and then stays (PyTorch propagates NaN).
+                const bool take = (c[k] > best) | ((c[k] != c[k]) & (best == best));
+                best = take ? c[k] : best;
+                bi = take ? at[k] : bi;
+              }
+              orow[ow] = best;
+              irow[ow] = base + (int32_t)(2 * ow) + bi;
+            }
+          }
+          continue;
+        }
         // Without padding every window lies inside the plane (floor mode), so
-        // the bounds checks can go; this is the common case (MaxPool2d(2)).
+        // the bounds checks can go.
         const bool unchecked = g.PH == 0 && g.PW == 0;
         for (int64_t oh = 0; oh < g.OH; oh++)
           for (int64_t ow = 0; ow < g.OW; ow++) {
