@@ -34,6 +34,9 @@ export type Promote<D extends DType, E extends DType> = D extends 'float64'
             ? 'int32'
             : 'bool';
 
+/** Dtype of arithmetic on D: bools are counted as int32 (true + true is 2, -true is -1). */
+export type NumericOf<D extends DType> = D extends 'bool' ? 'int32' : D;
+
 /** Dtype of a float-only op's result (ints and bools are promoted to float32 first). */
 export type FloatOf<D extends DType> = D extends 'float64' ? 'float64' : 'float32';
 

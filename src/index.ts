@@ -7,8 +7,9 @@
  * randn([2, 3]).add(tensor([[1, 2, 3]])).relu().sum(1).toArray();
  */
 export { Tensor, isTensor } from './tensor';
-export type { TensorLike, BackwardOptions, RemovableHandle } from './tensor';
-export type { DType, FloatDType, TypedArrayFor, Promote } from './dtype';
+export type { TensorLike, BackwardOptions, RemovableHandle, ResultOf } from './tensor';
+export type { DType, FloatDType, TypedArrayFor, Promote, FloatOf, NumericOf, ScalarFor } from './dtype';
+export type { Node, Edge, BackwardFn } from './autograd/node';
 export { promoteTypes } from './dtype';
 export type { Shape } from './shape';
 export type { Device } from './backend/device';
@@ -31,6 +32,7 @@ export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly } from
 export { grad, gradcheck, gradgradcheck } from './autograd/functional';
 export type { GradOptions, GradcheckOptions } from './autograd/functional';
 export { tidy, keep, dispose, memoryStats, emptyCache } from './memory';
+export type { MemoryStats } from './backend/binding';
 export { getNumThreads, setNumThreads, backendInfo } from './runtime';
 export * as nn from './nn';
 export * as optim from './optim';

@@ -8,7 +8,7 @@ import { backendFor, type Device } from './backend/device';
 import { writeView } from './backend/meta';
 import type { Node } from './autograd/node';
 import { runBackward } from './autograd/engine';
-import { DTYPE_CODE, type DType, type FloatOf, type Promote, type ScalarFor, type TypedArrayFor } from './dtype';
+import { DTYPE_CODE, type DType, type FloatOf, type NumericOf, type Promote, type ScalarFor, type TypedArrayFor } from './dtype';
 import { contiguousStrides, fmt, numel, type Shape } from './shape';
 import { Storage } from './storage';
 import * as pw from './ops/pointwise';
@@ -23,7 +23,7 @@ import { formatTensor } from './format';
 export type TensorLike = Tensor | number | boolean;
 
 /** Dtype of `T op other` at the type level. */
-export type ResultOf<D extends DType, O> = O extends Tensor<infer E> ? Promote<D, E> : D extends 'bool' ? 'int32' | 'float32' : D extends 'int32' ? 'int32' | 'float32' : D;
+export type ResultOf<D extends DType, O> = O extends Tensor<infer E> ? NumericOf<Promote<D, E>> : D extends 'bool' ? 'int32' | 'float32' : D extends 'int32' ? 'int32' | 'float32' : D;
 
 /** Options for `backward`. */
 export interface BackwardOptions {
@@ -354,12 +354,12 @@ export class Tensor<D extends DType = DType> {
     return pw.logicalNot(this);
   }
   /** `-this`. */
-  neg(): Tensor<D> {
-    return pw.neg(this) as Tensor<D>;
+  neg(): Tensor<NumericOf<D>> {
+    return pw.neg(this) as Tensor<NumericOf<D>>;
   }
   /** Absolute value. */
-  abs(): Tensor<D> {
-    return pw.abs(this) as Tensor<D>;
+  abs(): Tensor<NumericOf<D>> {
+    return pw.abs(this) as Tensor<NumericOf<D>>;
   }
   /** e^x. */
   exp(): Tensor<FloatOf<D>> {
@@ -402,44 +402,44 @@ export class Tensor<D extends DType = DType> {
     return pw.sigmoid(this) as Tensor<FloatOf<D>>;
   }
   /** max(x, 0). */
-  relu(): Tensor<D> {
-    return pw.relu(this) as Tensor<D>;
+  relu(): Tensor<NumericOf<D>> {
+    return pw.relu(this) as Tensor<NumericOf<D>>;
   }
   /** GELU with the exact erf form (PyTorch's default). */
   gelu(): Tensor<FloatOf<D>> {
     return pw.gelu(this) as Tensor<FloatOf<D>>;
   }
   /** x for x > 0, slope * x otherwise. */
-  leakyRelu(negativeSlope = 0.01): Tensor<D> {
-    return pw.leakyRelu(this, negativeSlope) as Tensor<D>;
+  leakyRelu(negativeSlope = 0.01): Tensor<NumericOf<D>> {
+    return pw.leakyRelu(this, negativeSlope) as Tensor<NumericOf<D>>;
   }
   /** -1, 0 or 1 (0 gradient). */
-  sign(): Tensor<D> {
-    return pw.sign(this) as Tensor<D>;
+  sign(): Tensor<NumericOf<D>> {
+    return pw.sign(this) as Tensor<NumericOf<D>>;
   }
   /** Round down. */
-  floor(): Tensor<D> {
-    return pw.floor(this) as Tensor<D>;
+  floor(): Tensor<NumericOf<D>> {
+    return pw.floor(this) as Tensor<NumericOf<D>>;
   }
   /** Round up. */
-  ceil(): Tensor<D> {
-    return pw.ceil(this) as Tensor<D>;
+  ceil(): Tensor<NumericOf<D>> {
+    return pw.ceil(this) as Tensor<NumericOf<D>>;
   }
   /** Round half to even. */
-  round(): Tensor<D> {
-    return pw.round(this) as Tensor<D>;
+  round(): Tensor<NumericOf<D>> {
+    return pw.round(this) as Tensor<NumericOf<D>>;
   }
   /** Clamps into [min, max] (either bound may be omitted with `undefined`). */
-  clamp(min?: number, max?: number): Tensor<D> {
-    return pw.clamp(this, min, max) as Tensor<D>;
+  clamp(min?: number, max?: number): Tensor<NumericOf<D>> {
+    return pw.clamp(this, min, max) as Tensor<NumericOf<D>>;
   }
   /** 1 / x. */
   reciprocal(): Tensor<FloatOf<D>> {
     return pw.reciprocal(this) as Tensor<FloatOf<D>>;
   }
   /** x * x. */
-  square(): Tensor<D> {
-    return pw.square(this) as Tensor<D>;
+  square(): Tensor<NumericOf<D>> {
+    return pw.square(this) as Tensor<NumericOf<D>>;
   }
   /** Error function. */
   erf(): Tensor<FloatOf<D>> {
@@ -472,8 +472,8 @@ export class Tensor<D extends DType = DType> {
     return rd.mean(this, dim, keepdim) as Tensor<FloatOf<D>>;
   }
   /** Product over `dim`. */
-  prod(dim?: number | readonly number[], keepdim = false): Tensor<D> {
-    return rd.prod(this, dim, keepdim) as Tensor<D>;
+  prod(dim?: number | readonly number[], keepdim = false): Tensor<NumericOf<D>> {
+    return rd.prod(this, dim, keepdim) as Tensor<NumericOf<D>>;
   }
   /**
    * Maximum. With no dim: the max over all elements (gradient split evenly among
@@ -619,17 +619,17 @@ export class Tensor<D extends DType = DType> {
   }
 
   // ---------------------------------------------------------------- linalg
-  /** Matrix product with PyTorch's 1-D/2-D/batched broadcasting rules. */
-  matmul(other: Tensor): Tensor<D> {
-    return la.matmul(this, other) as Tensor<D>;
+  /** Matrix product with PyTorch's 1-D/2-D/batched broadcasting rules (ints and bools multiply as float32). */
+  matmul<E extends DType>(other: Tensor<E>): Tensor<FloatOf<Promote<D, E>>> {
+    return la.matmul(this, other) as Tensor<FloatOf<Promote<D, E>>>;
   }
   /** 2-D matrix product. */
-  mm(other: Tensor): Tensor<D> {
-    return la.mm(this, other) as Tensor<D>;
+  mm<E extends DType>(other: Tensor<E>): Tensor<FloatOf<Promote<D, E>>> {
+    return la.mm(this, other) as Tensor<FloatOf<Promote<D, E>>>;
   }
   /** Batched 3-D matrix product. */
-  bmm(other: Tensor): Tensor<D> {
-    return la.bmm(this, other) as Tensor<D>;
+  bmm<E extends DType>(other: Tensor<E>): Tensor<FloatOf<Promote<D, E>>> {
+    return la.bmm(this, other) as Tensor<FloatOf<Promote<D, E>>>;
   }
 
   // -------------------------------------------------------------- indexing

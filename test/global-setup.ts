@@ -4,7 +4,8 @@ import { execSync } from 'node:child_process';
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-function newest(dir: string): number {
+/** The newest modification time of any file below `dir`. */
+export function newest(dir: string): number {
   let t = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);

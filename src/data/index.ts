@@ -10,7 +10,7 @@ export type { Transform } from './dataset';
 export { DataLoader, defaultCollate } from './dataloader';
 export type { DataLoaderOptions, Collated } from './dataloader';
 export { compose, normalize, randomCrop, randomHorizontalFlip, randomRotation, randomAffine, affine } from './transforms';
-export type { AffineParams, Interpolation, RandomAffineOptions } from './transforms';
+export type { AffineParams, Interpolation, RandomAffineOptions, Range } from './transforms';
 export { parseIdx, readIdx } from './idx';
 export type { IdxArray, IdxType } from './idx';
 export { MNIST, FashionMNIST, loadMnist, loadFashionMnist, MNIST_STATS, FASHION_MNIST_STATS } from './mnist';

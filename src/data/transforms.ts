@@ -211,7 +211,8 @@ export function affine(x: Tensor, params: AffineParams | AffineParams[], options
   return rebuild(x, out, x.shape.slice());
 }
 
-type Range = number | readonly [number, number];
+/** An interval for random draws: `b` means [-b, b] (degrees, shear), or an explicit [min, max]. */
+export type Range = number | readonly [number, number];
 
 function range(v: Range, op: string, what: string, symmetric: boolean): [number, number] {
   const r: [number, number] = typeof v === 'number' ? (symmetric ? [-Math.abs(v), Math.abs(v)] : [v, v]) : [v[0], v[1]];

@@ -57,7 +57,8 @@ export class History extends Callback {
   }
 }
 
-type Mode = 'min' | 'max' | 'auto';
+/** Whether a monitored quantity improves by going down ('min'), up ('max'), or as its name suggests ('auto'). */
+export type Mode = 'min' | 'max' | 'auto';
 
 /** 'auto' watches accuracy-like quantities for increases, everything else for decreases. */
 function resolveMode(mode: Mode, monitor: string, op: string): 'min' | 'max' {
