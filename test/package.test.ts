@@ -1,15 +1,16 @@
 // The package as users consume it: `import` and `require` of 'tensorforge'
 // (through package.json "exports", from the built dist/), and its types.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const root = join(__dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'tf-pkg-'));
 mkdirSync(join(dir, 'node_modules'));
 symlinkSync(root, join(dir, 'node_modules', 'tensorforge'), 'dir');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const SNIPPET_BODY = `
 manualSeed(0);
