@@ -83,6 +83,23 @@ describe.skipIf(!built)('emulated cuda device vs cpu', () => {
     });
   }
 
+  it('LSTM (fused cell kernels) gives the same outputs and gradients on both devices', () => {
+    tf.manualSeed(1);
+    const lstm = new tf.nn.LSTM(5, 7, { batchFirst: true });
+    const x = tf.randn([3, 4, 5]).requiresGrad_();
+    const [y] = lstm.forward(x) as [TF.Tensor, unknown];
+    y.square().sum().backward();
+    const gpu = new tf.nn.LSTM(5, 7, { batchFirst: true });
+    gpu.loadStateDict(lstm.stateDict());
+    gpu.to('cuda');
+    const xc = x.detach().to('cuda').requiresGrad_();
+    const [yc] = gpu.forward(xc) as [TF.Tensor, unknown];
+    yc.square().sum().backward();
+    close(y.detach(), yc.detach(), 1e-5);
+    close(x.grad!, xc.grad!, 1e-4);
+    close(lstm.parameters()[1].grad!, gpu.parameters()[1].grad!, 1e-4);
+  });
+
   it('random draws are identical on both devices for one seed', () => {
     tf.manualSeed(9);
     const x = tf.randn([1000]);
