@@ -12,7 +12,8 @@
  * --json PATH    writes every figure as JSON
  * --chart DIR    writes gemm.svg (GFLOP/s vs N per ISA) and elementwise.svg (GB/s) there
  * --only LIST    runs only these sections: limits, gemm, elementwise, overhead, conv,
- *                mnist, rss, tfjs (gemm/elementwise measure the limits they divide by)
+ *                mnist, rss, tfjs, cuda (gemm/elementwise measure the limits they divide by;
+ *                cuda runs only on a real GPU and says why it skipped otherwise)
  * --threads N    setNumThreads(N) before measuring
  *
  * Timings are best-of-N: the machine (2 cores) is shared, so a long run is often
@@ -39,7 +40,7 @@ const { cpuBinding: addon } = require('../dist/backend/device.js');
 const { nn, optim } = tf;
 const F = nn.functional;
 
-const SECTIONS = ['limits', 'gemm', 'elementwise', 'overhead', 'conv', 'mnist', 'rss', 'tfjs'];
+const SECTIONS = ['limits', 'gemm', 'elementwise', 'overhead', 'conv', 'mnist', 'rss', 'tfjs', 'cuda'];
 const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -658,6 +659,63 @@ function writeCharts(dir) {
   console.log(`\ncharts: ${written.map((f) => path.join(dir, f)).join(', ') || 'none (no gemm/elementwise section run)'}`);
 }
 
+// ---------------------------------------------------------------- cuda
+/**
+ * GPU figures, only on a real device: SGEMM GFLOP/s, elementwise add GB/s and
+ * the mnist-mlp training step. Every timing ends with cuda.synchronize() so it
+ * covers the kernels, not just their launch. The emulator is a correctness
+ * tool and is never timed.
+ */
+function benchCuda() {
+  const reason = !tf.cuda.isAvailable() ? tf.cuda.unavailableReason() : tf.cuda.isEmulated() ? 'the emulated device is not a GPU' : null;
+  if (reason) {
+    console.log(`\n## cuda\nskipped: ${reason}`);
+    results.cuda = { skipped: reason };
+    return;
+  }
+  const sync = () => tf.cuda.synchronize();
+  const rows = [];
+  const out = { gemm: {}, elementwise: {} };
+  for (const n of quick ? [512, 1024] : [512, 1024, 2048, 4096]) {
+    const a = tf.randn([n, n], { device: 'cuda' });
+    const b = tf.randn([n, n], { device: 'cuda' });
+    const t = best(() => {
+      a.matmul(b).dispose();
+      sync();
+    });
+    out.gemm[n] = (2 * n ** 3) / t / 1e9;
+    rows.push([`SGEMM square ${n}`, `${fix(out.gemm[n])} GFLOP/s`]);
+  }
+  for (const m of [1, 16]) {
+    const n = m << 20;
+    const a = tf.randn([n], { device: 'cuda' });
+    const b = tf.randn([n], { device: 'cuda' });
+    const t = best(() => {
+      a.add(b).dispose();
+      sync();
+    });
+    out.elementwise[`add${m}M`] = (12 * n) / t / 1e9;
+    rows.push([`add ${m}M floats`, `${fix(out.elementwise[`add${m}M`])} GB/s`]);
+  }
+  const model = new tf.nn.Sequential(new tf.nn.Linear(784, 500), new tf.nn.ReLU(), new tf.nn.Linear(500, 10)).to('cuda');
+  const opt = new tf.optim.Adam(model.parameters(), { lr: 1e-3 });
+  const x = tf.randn([100, 784], { device: 'cuda' });
+  const y = tf.randint(0, 10, [100]).to('cuda');
+  const step = perCall(() => {
+    tf.tidy(() => {
+      const loss = tf.nn.functional.crossEntropy(model.forward(x), y);
+      opt.zeroGrad();
+      loss.backward();
+      opt.step();
+    });
+    sync();
+  }, quick ? 20 : 100, 5);
+  out.mlpStepMs = step.best * 1e3;
+  rows.push(['mnist-mlp step (batch 100)', `${fix(step.best * 1e3, 2)} ms best, ${fix(step.median * 1e3, 2)} ms median`]);
+  table(`cuda (${tf.cuda.deviceCount()} device(s))`, ['what', 'measured'], rows);
+  results.cuda = out;
+}
+
 // ---------------------------------------------------------------- main
 async function main() {
   const t0 = performance.now();
@@ -681,6 +739,7 @@ async function main() {
   if (want('mnist')) await timed('mnist', benchMnist);
   if (want('rss')) await timed('rss', benchRss);
   if (want('tfjs')) await timed('tfjs', benchTfjs);
+  if (want('cuda')) await timed('cuda', benchCuda);
   results.meta.sectionSeconds = timings;
   results.meta.wallSeconds = (performance.now() - t0) / 1000;
   results.meta.loadAverageEnd = os.loadavg();
