@@ -3,8 +3,10 @@
   # *_avx512.cc files, compiled in their own static libraries with that ISA's
   # flags; everything else is built for baseline x86-64 (or arm64), and the
   # kernel table is picked at run time (native/cpu/isa.cc). Never -march=native.
+  # -fno-math-errno: nothing reads errno, and without it GCC cannot vectorise
+  # sqrt and friends (the Adam update went 1.42 -> 0.48 ms on 392K parameters).
   "variables": {
-    "tf_cflags": ["-O3", "-fPIC", "-Wall", "-Wno-unused-function", "-Wno-unknown-pragmas"]
+    "tf_cflags": ["-O3", "-fno-math-errno", "-fPIC", "-Wall", "-Wno-unused-function", "-Wno-unknown-pragmas"]
   },
   "targets": [
     {

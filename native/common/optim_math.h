@@ -21,18 +21,33 @@ struct Adam {
     return {pv.ptr<T>(), mv.ptr<T>(), vv.ptr<T>(), vmaxv ? vmaxv->ptr<T>() : nullptr, gv.ptr<T>(), (T)a.beta1, (T)a.beta2,
             (T)a.weight_decay, (T)a.eps, (T)(a.lr / a.bc1), (T)std::sqrt(a.bc2), (T)(1.0 - a.lr * a.weight_decay), a.decoupled};
   }
-  TF_HD inline void apply(int64_t i) const {
+  // DECOUPLED/AMSGRAD are template flags so the CPU loop over i has no
+  // branches and vectorises (a run-time flag per element kept it scalar).
+  template <bool DECOUPLED, bool AMSGRAD>
+  TF_HD inline void apply_as(int64_t i) const {
     T gi = g[i];
-    if (decoupled) p[i] *= decay;  // AdamW: decay the weight itself
-    else if (wd != T(0)) gi += wd * p[i];  // Adam: L2 added to the gradient
-    m[i] = b1 * m[i] + (T(1) - b1) * gi;
-    v[i] = b2 * v[i] + (T(1) - b2) * gi * gi;
-    T vh = v[i];
-    if (vmax) {
-      vmax[i] = vmax[i] > vh ? vmax[i] : vh;
-      vh = vmax[i];
+    T pi = p[i];
+    if (DECOUPLED) pi *= decay;  // AdamW: decay the weight itself
+    else gi += wd * pi;          // Adam: L2 added to the gradient (wd may be 0)
+    const T mi = b1 * m[i] + (T(1) - b1) * gi;
+    const T vi = b2 * v[i] + (T(1) - b2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    T vh = vi;
+    if (AMSGRAD) {
+      vh = vmax[i] > vi ? vmax[i] : vi;
+      vmax[i] = vh;
     }
-    p[i] -= step * m[i] / (fn::m_sqrt(vh) / sbc2 + eps);
+    p[i] = pi - step * mi / (fn::m_sqrt(vh) / sbc2 + eps);
+  }
+  TF_HD inline void apply(int64_t i) const {
+    if (decoupled) {
+      if (vmax) apply_as<true, true>(i);
+      else apply_as<true, false>(i);
+    } else {
+      if (vmax) apply_as<false, true>(i);
+      else apply_as<false, false>(i);
+    }
   }
 };
 

@@ -19,9 +19,23 @@ void each(int64_t n, const Op& op) {
   });
 }
 
+// Adam's variant flags are resolved once per call, outside the element loop.
+template <class T, bool DEC, bool AMS>
+struct AdamAs {
+  optim::Adam<T> op;
+  void apply(int64_t i) const { op.template apply_as<DEC, AMS>(i); }
+};
 struct AdamK {
   template <class T> static void run(const View& p, const View& g, const View& m, const View& v, const View* vmax, const AdamArgs& a) {
-    each(p.numel(), optim::Adam<T>::make(p, g, m, v, vmax, a));
+    const auto op = optim::Adam<T>::make(p, g, m, v, vmax, a);
+    const int64_t n = p.numel();
+    if (a.decoupled) {
+      if (vmax) each(n, AdamAs<T, true, true>{op});
+      else each(n, AdamAs<T, true, false>{op});
+    } else {
+      if (vmax) each(n, AdamAs<T, false, true>{op});
+      else each(n, AdamAs<T, false, false>{op});
+    }
   }
 };
 struct SgdK {
