@@ -57,7 +57,7 @@ export function runBackward(roots: readonly Tensor[], grads: readonly Tensor[], 
     if (t.grad === null) {
       // A gradient passed through unchanged may alias another tensor's
       // gradient (add, expand, views): own a copy before it can be mutated.
-      t.grad = g._base !== null || !g.isContiguous() ? g.contiguous().clone() : g;
+      t.grad = g._base !== null || !g.isContiguous() ? g.clone() : g;
     } else {
       t.grad = opts.createGraph ? add(t.grad, g) : add(t.grad.detach(), g);
     }

@@ -12,7 +12,7 @@ import { isFloating } from '../dtype';
 import { fmt } from '../shape';
 import { allocTensor, fromTypedArray, Tensor } from '../tensor';
 import { zerosRaw } from './creation';
-import { scatterAdd } from './indexing';
+import { scatterAddZeros } from './indexing';
 import { matmul } from './linalg';
 import { add, div } from './pointwise';
 import { mean, sum } from './reduce';
@@ -305,8 +305,7 @@ export function maxPool2d(x: Tensor, kernelSize: Size2, options: MaxPool2dOption
     // The adjoint of picking one element per window: add each gradient at its index.
     const idx3 = reshape(idx, [n, c, oh * ow]);
     return record(y, op, [xc], (gr) => {
-      const z = zerosRaw([n, c, h * w], gr.dtype, gr.device);
-      return [reshape(scatterAdd(z, 2, idx3, reshape(gr, [n, c, oh * ow])), [n, c, h, w])];
+      return [reshape(scatterAddZeros([n, c, h * w], 2, idx3, reshape(gr, [n, c, oh * ow])), [n, c, h, w])];
     });
   });
   return o.returnIndices ? [out, indices!] : out;

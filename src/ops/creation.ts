@@ -114,9 +114,11 @@ export function tensor<D extends DType = DType>(
   const device = optDevice(opts, 'tensor');
   if (data instanceof Tensor) {
     const dt = optDType(opts, data.dtype as D, 'tensor');
-    const src = cast(data.detach(), dt);
-    const out = fromTypedArray(src.data(), data.shape, dt, device);
-    return finish(out as Tensor<D>, opts, 'tensor');
+    // A copy (never an alias, as torch.tensor does): one cast/clone kernel on
+    // the same device, a host round trip only when the device changes.
+    const src = data.detach();
+    const copy = src.device !== device ? fromTypedArray(cast(src, dt).data(), data.shape, dt, device) : dt === src.dtype ? src.clone() : cast(src, dt);
+    return finish(copy as Tensor<D>, opts, 'tensor');
   }
   if (ArrayBuffer.isView(data)) {
     const natural = dtypeOfTyped(data);

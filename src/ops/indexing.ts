@@ -26,7 +26,25 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   writeView(b.meta, writeView(b.meta, writeView(b.meta, 0, out), x), index);
   b.gather(out._storage.handle, x._storage.handle, index._storage.handle, d);
   const shape = x.shape;
-  return record(out, 'gather', [x], (g) => [scatterAdd(zerosRaw(shape, g.dtype, g.device), d, index, g)]);
+  return record(out, 'gather', [x], (g) => [scatterAddZeros(shape, d, index, g)]);
+}
+
+/** Runs the native scatter-add of `src` at `index` into `out` in place; no autograd. */
+function scatterAddRaw(out: Tensor, dim: number, index: Tensor, src: Tensor): void {
+  const b = out._storage.binding;
+  writeView(b.meta, writeView(b.meta, writeView(b.meta, 0, out), index), src);
+  b.scatterAdd(out._storage.handle, index._storage.handle, src._storage.handle, dim);
+}
+
+/**
+ * @internal `scatterAdd(zeros(shape), dim, index, src)` without building and
+ * copying the zeros first: the adjoint of gather, used by the backward of
+ * gather, indexSelect, max(dim), maxPool2d and embedding.
+ */
+export function scatterAddZeros(shape: readonly number[], dim: number, index: Tensor, src: Tensor): Tensor {
+  const out = zerosRaw(shape, src.dtype, src.device);
+  scatterAddRaw(out, dim, index, src);
+  return record(out, 'scatterAdd', [src], (g) => [gather(g, dim, index)]);
 }
 
 /** A copy of x with src[i][j] added at out[index[i][j]][j] for dim 0 (and likewise). */
@@ -38,9 +56,7 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   const d = normDim(dim, x.ndim, 'scatterAdd');
   const out = allocTensor(x.shape, x.dtype, x.device);
   copyRaw(out, x);
-  const b = x._storage.binding;
-  writeView(b.meta, writeView(b.meta, writeView(b.meta, 0, out), index), src);
-  b.scatterAdd(out._storage.handle, index._storage.handle, src._storage.handle, d);
+  scatterAddRaw(out, d, index, src);
   return record(out, 'scatterAdd', [x, src], (g, n) => [n[0] ? g : null, n[1] ? gather(g, d, index) : null]);
 }
 
@@ -61,6 +77,6 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
     // Adjoint: add each gradient row back at its index (a scatterAdd with the index broadcast).
     const view = from.map((_, i) => (i === d ? idx.shape[0] : 1));
     const full = expand(reshape(idx, view), g.shape);
-    return [scatterAdd(zerosRaw(from, g.dtype, g.device), d, full, g)];
+    return [scatterAddZeros(from, d, full, g)];
   });
 }

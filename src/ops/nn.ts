@@ -9,8 +9,8 @@ import { record } from '../autograd/node';
 import { isFloating } from '../dtype';
 import { fmt, shapesEqual } from '../shape';
 import { Tensor } from '../tensor';
-import { bernoulliRaw, zerosRaw } from './creation';
-import { indexSelect, scatterAdd } from './indexing';
+import { bernoulliRaw } from './creation';
+import { indexSelect, scatterAddZeros } from './indexing';
 import { add, eq, mul, rsqrt, sub, tanh, unaryRaw, where } from './pointwise';
 import { mean, variance } from './reduce';
 import { expand, reshape, unsqueeze } from './views';
@@ -154,7 +154,7 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
   return record(out, op, [weight], (g) => {
     let g2 = reshape(g, [n, dim]);
     if (pad !== null) g2 = where(unsqueeze(eq(flat, pad), 1), 0, g2);
-    return [scatterAdd(zerosRaw([num, dim], g.dtype, g.device), 0, index, g2)];
+    return [scatterAddZeros([num, dim], 0, index, g2)];
   });
 }
 

@@ -13,8 +13,7 @@ import { fmt, normDim, normDims, numel, type Shape } from '../shape';
 import { allocTensor, Tensor } from '../tensor';
 import { add, cast, div, eq, exp, mul, sub, where } from './pointwise';
 import { expand, reshape, transpose } from './views';
-import { scatterAdd } from './indexing';
-import { zerosRaw } from './creation';
+import { scatterAddZeros } from './indexing';
 
 function checkTensor(x: unknown, op: string): asserts x is Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor, got ${x === null ? 'null' : typeof x}`);
@@ -133,7 +132,7 @@ export function maxDim(x: Tensor, dim: number, keepdim: boolean, isMax: boolean)
   const values = reduceRaw(isMax ? 'max' : 'min', x, dims, true, x.dtype);
   const shape = x.shape;
   const v = isFloating(x.dtype)
-    ? record(values, name, [x], (g) => [x.ndim === 0 ? g : scatterAdd(zerosRaw(shape, g.dtype, g.device), d, indices, g)])
+    ? record(values, name, [x], (g) => [x.ndim === 0 ? g : scatterAddZeros(shape, d, indices, g)])
     : values;
   if (keepdim || x.ndim === 0) return { values: v, indices };
   return { values: reshape(v, values.shape.filter((_, i) => i !== d)), indices: reshape(indices, indices.shape.filter((_, i) => i !== d)) as Tensor<'int32'> };
