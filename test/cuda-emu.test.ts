@@ -178,6 +178,16 @@ describe(`CUDA kernels (${target.name}) match the CPU backend`, () => {
     e.synchronize();
   });
 
+  it("rejects the other addon's storage handles (CPU memory is not device memory)", () => {
+    const e = gpu.a;
+    const mine = e.alloc(F32, 4), theirs = cpu!.a.alloc(F32, 4);
+    e.meta.set([1, 0, 4, 1, 1, 0, 4, 1, 1, 0, 4, 1]);
+    expect(() => e.binary(0, mine, mine, theirs)).toThrow(/add: argument 3 must be a tensorforge storage handle/);
+    cpu!.a.meta.set([1, 0, 4, 1, 1, 0, 4, 1, 1, 0, 4, 1]);
+    expect(() => cpu!.a.binary(0, theirs, theirs, mine)).toThrow(TypeError);
+    expect(() => cpu!.a.dispose(mine)).toThrow(TypeError);
+  });
+
   it('round-trips data and copies views (cast/contiguous) of every dtype', () => {
     for (const dt of [F32, F64, I32, BOOL] as DT[])
       for (const [name, v] of Object.entries(VIEWS))

@@ -7,8 +7,6 @@
 namespace tf {
 namespace binding {
 
-const napi_type_tag* storage_tag();
-
 namespace {
 
 // A basic finalizer: runs inside the GC, so it must not touch JS; it only
@@ -16,7 +14,7 @@ namespace {
 void finalize_storage(Napi::BasicEnv env, StorageBox* box) {
   // Async readers hold a reference to the handle, so no read is in flight here.
   release_storage(env, box);
-  delete box;
+  delete_box(box);
 }
 
 Napi::Value make_storage(Napi::Env env, DType dtype, int64_t numel, const char* op) {
@@ -29,10 +27,13 @@ Napi::Value make_storage(Napi::Env env, DType dtype, int64_t numel, const char* 
   if (!p)
     range_error(env, std::string(op) + ": out of memory allocating " + std::to_string(nbytes) + " bytes (" +
                          std::to_string(numel) + " " + dtype_name(dtype) + " elements) on " + backend::device_name());
-  auto* box = new StorageBox{p, numel, nbytes, dtype, false};
-  box->pending = 0;
+  StorageBox* box = new_box();
+  if (!box) {
+    backend::release(p, nbytes);
+    range_error(env, std::string(op) + ": too many live tensors");
+  }
+  *box = StorageBox{p, numel, nbytes, dtype, false};
   Napi::External<StorageBox> ext = Napi::External<StorageBox>::New(env, box, finalize_storage);
-  ext.TypeTag(storage_tag());
   Napi::MemoryManagement::AdjustExternalMemory(env, (int64_t)nbytes);
   return ext;
 }
@@ -109,9 +110,7 @@ TF_EXPORT(toTyped) {
 // dispose(storage): frees now; later use throws, a second dispose is a no-op.
 TF_EXPORT(dispose) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsExternal() || !info[0].As<Napi::Object>().CheckTypeTag(storage_tag()))
-    type_error(env, "dispose: argument must be a tensorforge storage handle");
-  release_storage(env, info[0].As<Napi::External<StorageBox>>().Data());
+  release_storage(env, box_arg(info, 0, "dispose"));
   return env.Undefined();
 }
 
@@ -215,9 +214,7 @@ TF_EXPORT(toTypedAsync) {
 
 TF_EXPORT(isDisposed) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsExternal() || !info[0].As<Napi::Object>().CheckTypeTag(storage_tag()))
-    type_error(env, "isDisposed: argument must be a tensorforge storage handle");
-  return Napi::Boolean::New(env, info[0].As<Napi::External<StorageBox>>().Data()->freed);
+  return Napi::Boolean::New(env, box_arg(info, 0, "isDisposed")->freed);
 }
 
 TF_EXPORT(memoryStats) {

@@ -1,14 +1,65 @@
 #include "args.h"
 
+#include <atomic>
+#include <mutex>
 #include <sstream>
 
 namespace tf {
 namespace binding {
 
-// Tag that marks Externals created by this addon; handles from elsewhere (or
-// plain objects) are rejected instead of being reinterpreted.
-static const napi_type_tag kStorageTag = {0x7f3a9c2e5b1d4e60ULL, 0x9a8b7c6d5e4f3021ULL};
-const napi_type_tag* storage_tag() { return &kStorageTag; }
+namespace {
+
+// Chunk k holds 1024 << k boxes; chunks are never freed, so is_box() can read
+// the published chunk bounds without a lock while other threads allocate.
+constexpr int kMaxChunks = 36;
+struct BoxPool {
+  std::atomic<StorageBox*> chunk[kMaxChunks] = {};
+  std::atomic<int> nchunks{0};
+  std::mutex mu;
+  std::vector<StorageBox*> free_list;
+};
+BoxPool& box_pool() {
+  static BoxPool* p = new BoxPool();  // never destroyed: finalizers may run during exit
+  return *p;
+}
+constexpr int64_t chunk_size(int k) { return (int64_t)1024 << k; }
+
+}  // namespace
+
+StorageBox* new_box() {
+  BoxPool& bp = box_pool();
+  std::lock_guard<std::mutex> lock(bp.mu);
+  if (bp.free_list.empty()) {
+    int k = bp.nchunks.load(std::memory_order_relaxed);
+    if (k == kMaxChunks) return nullptr;
+    StorageBox* c = new StorageBox[chunk_size(k)];
+    bp.free_list.reserve(bp.free_list.size() + chunk_size(k));
+    for (int64_t i = chunk_size(k) - 1; i >= 0; i--) bp.free_list.push_back(c + i);
+    bp.chunk[k].store(c, std::memory_order_release);
+    bp.nchunks.store(k + 1, std::memory_order_release);
+  }
+  StorageBox* b = bp.free_list.back();
+  bp.free_list.pop_back();
+  *b = StorageBox{};
+  return b;
+}
+
+void delete_box(StorageBox* box) {
+  BoxPool& bp = box_pool();
+  std::lock_guard<std::mutex> lock(bp.mu);
+  bp.free_list.push_back(box);
+}
+
+bool is_box(const void* p) {
+  BoxPool& bp = box_pool();
+  const int n = bp.nchunks.load(std::memory_order_acquire);
+  const auto a = reinterpret_cast<uintptr_t>(p);
+  for (int k = 0; k < n; k++) {
+    const auto c = reinterpret_cast<uintptr_t>(bp.chunk[k].load(std::memory_order_acquire));
+    if (a >= c && a < c + chunk_size(k) * sizeof(StorageBox)) return (a - c) % sizeof(StorageBox) == 0;
+  }
+  return false;
+}
 
 std::vector<std::pair<const char*, Fn>>& registry() {
   static std::vector<std::pair<const char*, Fn>> r;
@@ -28,15 +79,17 @@ StorageBox* optional_storage_arg(const Napi::CallbackInfo& info, size_t i, const
   return storage_arg(info, i, op);
 }
 
+StorageBox* box_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
+  void* p = nullptr;
+  // napi_get_value_external fails (without throwing) on anything but an External.
+  if (i >= info.Length() || napi_get_value_external(info.Env(), info[i], &p) != napi_ok || !is_box(p))
+    type_error(info.Env(), std::string(op) + ": argument " + std::to_string(i) + " must be a tensorforge storage handle");
+  return static_cast<StorageBox*>(p);
+}
+
 StorageBox* storage_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  Napi::Env env = info.Env();
-  if (i >= info.Length() || !info[i].IsExternal())
-    type_error(env, std::string(op) + ": argument " + std::to_string(i) + " must be a tensor storage handle");
-  Napi::Object o = info[i].As<Napi::Object>();
-  if (!o.CheckTypeTag(&kStorageTag))
-    type_error(env, std::string(op) + ": argument " + std::to_string(i) + " is not a tensorforge storage handle");
-  auto* box = info[i].As<Napi::External<StorageBox>>().Data();
-  if (box->freed) type_error(env, std::string(op) + ": tensor was used after dispose()");
+  StorageBox* box = box_arg(info, i, op);
+  if (box->freed) type_error(info.Env(), std::string(op) + ": tensor was used after dispose()");
   return box;
 }
 
@@ -64,13 +117,10 @@ Meta::Meta(const Napi::CallbackInfo& info, const char* op) : env_(info.Env()), o
   m_ = env_.GetInstanceData<AddonState>()->meta;
 }
 
-int64_t Meta::integer(const char* what, int64_t lo, int64_t hi) {
+void Meta::bad_integer(const char* what, int64_t lo, int64_t hi) {
   if (pos_ >= kMetaLen) range_error(env_, std::string(op_) + ": too many view arguments");
-  double d = m_[pos_++];
-  if (!std::isfinite(d) || d != std::floor(d) || d < (double)lo || d > (double)hi)
-    range_error(env_, std::string(op_) + ": " + what + " must be an integer in [" + std::to_string(lo) + ", " +
-                          std::to_string(hi) + "], got " + std::to_string(d));
-  return (int64_t)d;
+  range_error(env_, std::string(op_) + ": " + what + " must be an integer in [" + std::to_string(lo) + ", " +
+                        std::to_string(hi) + "], got " + std::to_string(m_[pos_]));
 }
 
 View Meta::view(StorageBox* s, const char* what) {

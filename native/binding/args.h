@@ -29,6 +29,14 @@ struct StorageBox {
   bool release_when_idle = false;
 };
 
+// Boxes come from a pool owned by this module, so a handle is accepted only if
+// it points at one of the pool's slots: an External made by other code, or by
+// another tensorforge addon (CPU vs CUDA), is rejected before anything is read
+// through it. (A V8 type tag did this before at ~700 instructions per call.)
+StorageBox* new_box();
+void delete_box(StorageBox* box);
+bool is_box(const void* p);
+
 // Releases a box's memory (now, or after in-flight async reads) and reports it to V8.
 void release_storage(Napi::BasicEnv env, StorageBox* box);
 
@@ -43,9 +51,11 @@ struct AddonState {
 
 std::string shape_str(const View& v);
 
-// Reads a storage handle (type-tagged External) from argument i.
+// Reads a storage handle (an External holding a pool box) from argument i.
 StorageBox* storage_arg(const Napi::CallbackInfo& info, size_t i, const char* op);
-// Same, but null/undefined gives nullptr.
+// Same, but a disposed handle is accepted (for dispose() and isDisposed()).
+StorageBox* box_arg(const Napi::CallbackInfo& info, size_t i, const char* op);
+// Same as storage_arg, but null/undefined gives nullptr.
 StorageBox* optional_storage_arg(const Napi::CallbackInfo& info, size_t i, const char* op);
 double number_arg(const Napi::CallbackInfo& info, size_t i, const char* op, const char* what);
 int64_t int_arg(const Napi::CallbackInfo& info, size_t i, const char* op, const char* what, int64_t lo, int64_t hi);
@@ -57,9 +67,21 @@ class Meta {
   Meta(const Napi::CallbackInfo& info, const char* op);
   // Reads the next view and validates it against storage `s`.
   View view(StorageBox* s, const char* what);
-  int64_t integer(const char* what, int64_t lo, int64_t hi);
+  // Reads the next integer, which must lie in [lo, hi]. Inline, without
+  // floor(): this runs a dozen times per op, and the check is two compares.
+  int64_t integer(const char* what, int64_t lo, int64_t hi) {
+    if (pos_ < kMetaLen) {
+      double d = m_[pos_];
+      if (d >= (double)lo && d <= (double)hi && (double)(int64_t)d == d) {  // false for NaN
+        pos_++;
+        return (int64_t)d;
+      }
+    }
+    bad_integer(what, lo, hi);
+  }
 
  private:
+  [[noreturn]] void bad_integer(const char* what, int64_t lo, int64_t hi);
   Napi::Env env_;
   const char* op_;
   const double* m_;

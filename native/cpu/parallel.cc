@@ -121,8 +121,7 @@ Pool& pool() {
 int num_threads() { return pool().size(); }
 void set_num_threads(int n) { pool().resize(std::max(1, std::min(n, 256))); }
 
-void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& f) {
-  if (n <= 0) return;
+void parallel_for_split(int64_t n, int64_t grain, FnRef<void(int64_t, int64_t)> f) {
   const int nt = t_in_pool ? 1 : num_threads();
   const int64_t by_grain = grain > 0 ? n / grain : n;
   if (nt <= 1 || by_grain < 2) {
