@@ -649,23 +649,23 @@ export class Tensor<D extends DType = DType> {
   // -------------------------------------------------------------- in-place
   /** `this += alpha * other` in place; returns this. */
   addInPlace(other: TensorLike, alpha?: number): this {
-    return ip.inPlace(this, 'addInPlace', (x) => pw.add(x, other, alpha));
+    return ip.inPlace(this, 'addInPlace', (x) => pw.add(x, other, alpha), (t) => pw.binaryInto('add', t, other, alpha));
   }
   /** `this -= alpha * other` in place. */
   subInPlace(other: TensorLike, alpha?: number): this {
-    return ip.inPlace(this, 'subInPlace', (x) => pw.sub(x, other, alpha));
+    return ip.inPlace(this, 'subInPlace', (x) => pw.sub(x, other, alpha), (t) => pw.binaryInto('sub', t, other, alpha));
   }
   /** `this *= other` in place. */
   mulInPlace(other: TensorLike): this {
-    return ip.inPlace(this, 'mulInPlace', (x) => pw.mul(x, other));
+    return ip.inPlace(this, 'mulInPlace', (x) => pw.mul(x, other), (t) => pw.binaryInto('mul', t, other));
   }
   /** `this /= other` in place. */
   divInPlace(other: TensorLike): this {
-    return ip.inPlace(this, 'divInPlace', (x) => pw.div(x, other));
+    return ip.inPlace(this, 'divInPlace', (x) => pw.div(x, other), (t) => pw.binaryInto('div', t, other));
   }
   /** Clamps in place. */
   clampInPlace(min?: number, max?: number): this {
-    return ip.inPlace(this, 'clampInPlace', (x) => pw.clamp(x, min, max));
+    return ip.inPlace(this, 'clampInPlace', (x) => pw.clamp(x, min, max), (t) => pw.clampInto(t, min, max));
   }
   /** Copies `src` (broadcast, any dtype) into this tensor. */
   copyInPlace(src: TensorLike): this {

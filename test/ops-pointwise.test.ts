@@ -209,6 +209,33 @@ describe('where and maskedFill', () => {
     const x = tensor([[1, 2], [3, 4]]).float();
     expect(x.maskedFill(x.gt(2), -1).toArray()).toEqual([[1, 2], [-1, -1]]);
   });
+
+  it('matches a plain select over contiguous, scalar, broadcast and transposed operands of every dtype', () => {
+    const r = rng(41);
+    const n = 37; // not a multiple of any vector width
+    const cond = Array.from({ length: 3 * n }, () => r() < 0.5);
+    const a = randNd([3, n], r), b = randNd([3, n], r), row = randNd([n], r);
+    const c = tensor(Uint8Array.from(cond, Number), { shape: [3, n], dtype: 'bool' });
+    for (const dtype of ['float32', 'float64', 'int32'] as const) {
+      const q = (v: number) => (dtype === 'int32' ? Math.trunc(v) + 0 : dtype === 'float32' ? f32(v) : v);
+      const A = fromNd(a, dtype), B = fromNd(b, dtype), R = fromNd(row, dtype);
+      const sc = dtype === 'int32' ? 2 : 1.5;
+      const cases: [string, Tensor | number, Tensor | number, (i: number) => number, (i: number) => number][] = [
+        ['tensor/tensor', A, B, (i) => q(a.data[i]), (i) => q(b.data[i])],
+        // (an int tensor with a fractional scalar would promote to float32, so the scalar is whole there)
+        ['tensor/scalar', A, sc, (i) => q(a.data[i]), () => sc],
+        ['scalar/tensor', -2, B, () => -2, (i) => q(b.data[i])],
+        ['scalar/scalar', 3, -4, () => 3, () => -4],
+        ['broadcast row', R, B, (i) => q(row.data[i % n]), (i) => q(b.data[i])],
+        ['transposed', A.t().contiguous().t(), B, (i) => q(a.data[i]), (i) => q(b.data[i])],
+      ];
+      for (const [name, x, y, fx, fy] of cases) {
+        const got = Array.from(tf.where(c, x, y).data() as ArrayLike<number>, Number);
+        const want = cond.map((k, i) => (k ? fx(i) : fy(i)));
+        expect(got, `${dtype} ${name}`).toEqual(want);
+      }
+    }
+  });
 });
 
 describe('casts', () => {

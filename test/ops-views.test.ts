@@ -18,6 +18,35 @@ describe('views', () => {
     expect(x.slice(1, -3, undefined, 2).toArray()).toEqual([[1, 3], [-1, -1], [9, 11]]);
   });
 
+  it('in-place arithmetic writes into the target and equals the out-of-place op, also when operands alias it', () => {
+    const r = rng(7);
+    const a = randNd([4, 4], r), v = randNd([4], r);
+    const ref = (f: (i: number, j: number) => number) => Array.from({ length: 4 }, (_, i) => Array.from({ length: 4 }, (_, j) => f(i, j)));
+    const at = (i: number, j: number) => a.data[4 * i + j];
+    const cases: [string, (x: tf.Tensor) => tf.Tensor, (i: number, j: number) => number][] = [
+      ['scalar', (x) => x.addInPlace(2.5), (i, j) => at(i, j) + 2.5],
+      ['alpha', (x) => x.subInPlace(fromNd(v, 'float64'), 3), (i, j) => at(i, j) - 3 * v.data[j]],
+      ['broadcast row', (x) => x.mulInPlace(fromNd(v, 'float64')), (i, j) => at(i, j) * v.data[j]],
+      ['itself', (x) => x.addInPlace(x), (i, j) => 2 * at(i, j)],
+      ['its transpose', (x) => x.addInPlace(x.t()), (i, j) => at(i, j) + at(j, i)],
+      ['its flipped rows', (x) => x.divInPlace(x.narrow(0, 1, 1).expand(4, 4)), (i, j) => at(i, j) / at(1, j)],
+      ['a transposed target', (x) => (x.t().subInPlace(fromNd(v, 'float64')), x), (i, j) => at(i, j) - v.data[i]],
+      ['clamp', (x) => x.clampInPlace(-0.5, 0.75), (i, j) => Math.min(0.75, Math.max(-0.5, at(i, j)))],
+    ];
+    for (const [name, f, want] of cases) {
+      const x = fromNd(a, 'float64');
+      const storage = x._storage, version = storage.version;
+      expect(f(x)._storage, name).toBe(storage);
+      expect(storage.version, name).toBeGreaterThan(version);
+      const got = x.toArray() as number[][];
+      ref(want).forEach((row, i) => row.forEach((w, j) => expect(got[i][j], `${name} [${i},${j}]`).toBeCloseTo(w, 12)));
+    }
+    // An int32 target keeps its dtype: a float result is refused, an int one written.
+    const k = tensor([1, 2, 3]);
+    expect(() => k.addInPlace(0.5)).toThrow(/can't be cast to the int32 target/);
+    expect(k.mulInPlace(3).toArray()).toEqual([3, 6, 9]);
+  });
+
   it('expand/broadcastTo use zero strides; contiguous() and clone() copy', () => {
     const r = tensor([[1], [2]]).float();
     const e = r.expand(2, 3);

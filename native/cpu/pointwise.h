@@ -125,13 +125,17 @@ void map2(const View& out, const View& a, const View& b, F f) {
     TO* o = (TO*)p[0];
     const T* x = (const T*)p[1];
     const T* y = (const T*)p[2];
+    // ivdep as in map1: an in-place op (out is a) may alias, never partially overlap.
     if (s[0] == sizeof(TO) && s[1] == sizeof(T) && s[2] == sizeof(T)) {
+#pragma GCC ivdep
       for (int64_t i = 0; i < n; i++) o[i] = f(x[i], y[i]);
     } else if (s[0] == sizeof(TO) && s[1] == sizeof(T) && s[2] == 0) {
       const T yv = *y;
+#pragma GCC ivdep
       for (int64_t i = 0; i < n; i++) o[i] = f(x[i], yv);
     } else if (s[0] == sizeof(TO) && s[1] == 0 && s[2] == sizeof(T)) {
       const T xv = *x;
+#pragma GCC ivdep
       for (int64_t i = 0; i < n; i++) o[i] = f(xv, y[i]);
     } else {
       for (int64_t i = 0; i < n; i++)

@@ -45,9 +45,18 @@ function adopt<T extends Tensor>(t: T, r: Tensor): T {
   return t;
 }
 
-/** Runs `fn(t)` out of place and writes the result into t. */
-export function inPlace<T extends Tensor>(t: T, op: string, fn: (x: Tensor) => Tensor): T {
+/**
+ * Writes `fn(t)` into t. `direct(t)`, when given, first tries to compute the
+ * result straight into t's memory (one pass, no temporary) and returns false
+ * when it cannot do so exactly; then `fn` runs out of place and the result is
+ * copied in, recording the graph when one is being recorded.
+ */
+export function inPlace<T extends Tensor>(t: T, op: string, fn: (x: Tensor) => Tensor, direct?: (t: T) => boolean): T {
   if (!(t instanceof Tensor)) throw new TypeError(`${op}: target must be a Tensor`);
+  if (direct && !t.isDisposed && direct(t)) {
+    t._storage.version++;
+    return t;
+  }
   const old = snapshot(t);
   const r = fn(old);
   guard(t, op, r.requiresGrad);

@@ -6,6 +6,7 @@
 import { checkDevice, type Device } from '../backend/device';
 import { writeBroadcast, writeView } from '../backend/meta';
 import { BinaryOp, BOOL_BINARY, BOOL_UNARY, FLOAT_BINARY, FLOAT_UNARY, UnaryOp, type BinaryOpName, type UnaryOpName } from '../backend/opcodes';
+import { isGradEnabled } from '../autograd/grad-mode';
 import { record } from '../autograd/node';
 import { DTYPES, isFloating, promoteTypes, promoteWithScalar, type DType } from '../dtype';
 import { broadcastShapes, shapesEqual } from '../shape';
@@ -79,10 +80,10 @@ export function scalarTensor(v: number | boolean, dtype: DType, device: Device):
 
 // ------------------------------------------------------------------ unary
 
-/** Runs a unary kernel with no autograd. */
-export function unaryRaw(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0): Tensor {
+/** Runs a unary kernel with no autograd, into `into` (same shape and output dtype) when given. */
+export function unaryRaw(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0, into?: Tensor): Tensor {
   const outDtype: DType = BOOL_UNARY.has(op) ? 'bool' : x.dtype;
-  const out = allocTensor(x.shape, outDtype, x.device);
+  const out = into ?? allocTensor(x.shape, outDtype, x.device);
   const b = x._storage.binding;
   writeView(b.meta, writeView(b.meta, 0, out), x);
   b.unary(UnaryOp[op], out._storage.handle, x._storage.handle, p0, p1);
@@ -112,7 +113,7 @@ const UNARY_GRADS: Partial<Record<UnaryOpName, [UnaryGrad, 'x' | 'y' | '']>> = {
   cos: [(g, x) => mul(g, neg(sin(x))), 'x'],
   tanh: [(g, _x, y) => mul(g, sub(1, square(y))), 'y'],
   sigmoid: [(g, _x, y) => mul(g, mul(y, sub(1, y))), 'y'],
-  relu: [(g, _x, y) => mul(g, cast(gt(y, 0), g.dtype)), 'y'],
+  relu: [(g, _x, y) => where(gt(y, 0), g, 0), 'y'],
   // d/dx x*Phi(x) = Phi(x) + x*phi(x)
   gelu: [
     (g, x) => {
@@ -200,28 +201,57 @@ export function powScalar(x: Tensor, p: number): Tensor {
 
 /** Functional `Tensor.clamp`. */
 export function clamp(x: Tensor, min?: number, max?: number): Tensor {
+  checkClampBounds(min, max);
+  return unary('clamp', x, min ?? -Infinity, max ?? Infinity);
+}
+
+function checkClampBounds(min?: number, max?: number): void {
   if (min === undefined && max === undefined) throw new TypeError('clamp: at least one of min and max must be given');
   for (const [v, n] of [[min, 'min'], [max, 'max']] as const) {
     if (v !== undefined && typeof v !== 'number') throw new TypeError(`clamp: ${n} must be a number, got ${typeof v}`);
   }
-  return unary('clamp', x, min ?? -Infinity, max ?? Infinity);
+}
+
+/** True when writing into t now cannot change what autograd computes (no graph is being recorded through it). */
+function unrecorded(t: Tensor, other: TensorLike): boolean {
+  return !isGradEnabled() || (!t.requiresGrad && !(other instanceof Tensor && other.requiresGrad));
+}
+
+/** True when a and b are the same view of the same memory. */
+function sameView(a: Tensor, b: Tensor): boolean {
+  return a._storage === b._storage && a._offset === b._offset && shapesEqual(a.shape, b.shape) && shapesEqual(a._strides, b._strides);
+}
+
+/**
+ * @internal clamp computed straight into t's memory (an elementwise kernel may
+ * overwrite its own input in place). Returns false, having written nothing,
+ * when a graph is being recorded through t or clamp would change t's dtype.
+ */
+export function clampInto(t: Tensor, min?: number, max?: number): boolean {
+  checkClampBounds(min, max);
+  if (!unrecorded(t, 0) || unaryInput('clamp', t) !== t) return false;
+  unaryRaw('clamp', t, min ?? -Infinity, max ?? Infinity, t);
+  return true;
 }
 
 // ----------------------------------------------------------------- binary
 
-/** Runs a binary kernel (broadcasting) with no autograd; a/b already have the compute dtype. */
-function binaryRaw(op: BinaryOpName, a: Tensor, b: Tensor | number): Tensor {
+/**
+ * Runs a binary kernel (broadcasting) with no autograd; a/b already have the
+ * compute dtype. Writes into `into` (the broadcast shape and output dtype) when given.
+ */
+function binaryRaw(op: BinaryOpName, a: Tensor, b: Tensor | number, into?: Tensor): Tensor {
   const outDtype: DType = BOOL_BINARY.has(op) ? 'bool' : a.dtype;
   const bind = a._storage.binding;
   const m = bind.meta;
   if (typeof b === 'number') {
-    const out = allocTensor(a.shape, outDtype, a.device);
+    const out = into ?? allocTensor(a.shape, outDtype, a.device);
     writeView(m, writeView(m, 0, out), a);
     bind.binary(BinaryOp[op], out._storage.handle, a._storage.handle, b);
     return out;
   }
   const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, op);
-  const out = allocTensor(shape, outDtype, a.device);
+  const out = into ?? allocTensor(shape, outDtype, a.device);
   let p = writeView(m, 0, out);
   p = writeBroadcast(m, p, a, shape);
   writeBroadcast(m, p, b, shape);
@@ -251,16 +281,42 @@ function prepareBinary(op: BinaryOpName, a: TensorLike, b: TensorLike): [Tensor,
   return [ac, bc];
 }
 
+/**
+ * @internal `t = t op other` computed straight into t's memory, when that is
+ * exactly what the out-of-place op computes and nothing records a graph: the
+ * result keeps t's dtype, `other` broadcasts to t's shape, and `other` is not
+ * a different view of t's memory (an elementwise kernel may overwrite its own
+ * input, but not memory another operand still has to read). Returns false,
+ * having written nothing to t, otherwise.
+ */
+export function binaryInto(op: 'add' | 'sub' | 'mul' | 'div', t: Tensor, other: TensorLike, alpha?: number): boolean {
+  if (!unrecorded(t, other)) return false;
+  const [x, y] = prepareBinary(op, t, scaled(other, alpha));
+  if (x !== t) return false;
+  if (y instanceof Tensor) {
+    if (!shapesEqual(broadcastShapes(t.shape, y.shape, op), t.shape)) return false;
+    if (y._storage === t._storage && !sameView(y, t)) return false;
+  }
+  binaryRaw(op, t, y, t);
+  return true;
+}
+
+/** `alpha * b` for add/sub's alpha argument. */
+function scaled(b: TensorLike, alpha?: number): TensorLike {
+  if (alpha === undefined || alpha === 1) return b;
+  return b instanceof Tensor ? mul(b, alpha) : Number(b) * alpha;
+}
+
 /** Elementwise `a + alpha * b` with broadcasting. */
 export function add(a: TensorLike, b: TensorLike, alpha?: number): Tensor {
-  if (alpha !== undefined && alpha !== 1) b = b instanceof Tensor ? mul(b, alpha) : Number(b) * alpha;
+  b = scaled(b, alpha);
   const [x, y] = prepareBinary('add', a, b);
   return record(binaryRaw('add', x, y), 'add', [x, y], (g) => [g, g]);
 }
 
 /** Elementwise `a - alpha * b`. */
 export function sub(a: TensorLike, b: TensorLike, alpha?: number): Tensor {
-  if (alpha !== undefined && alpha !== 1) b = b instanceof Tensor ? mul(b, alpha) : Number(b) * alpha;
+  b = scaled(b, alpha);
   const [x, y] = prepareBinary('sub', a, b);
   return record(binaryRaw('sub', x, y), 'sub', [x, y], (g, n) => [g, n[1] ? neg(g) : null]);
 }
