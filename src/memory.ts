@@ -5,7 +5,7 @@
  */
 import { cpuBinding } from './backend/device';
 import type { MemoryStats } from './backend/binding';
-import { scopes, type Storage } from './storage';
+import { releaseToParent, scopes, type Storage } from './storage';
 import { Tensor } from './tensor';
 
 function collectStorages(x: unknown, keep: Set<Storage>, seen: Set<unknown>): void {
@@ -34,17 +34,25 @@ export function tidy<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
-  } finally {
+  } catch (e) {
+    // Tensors made before the throw may still be referenced: free none, hand all on.
     scopes.pop();
+    releaseToParent(scope);
+    throw e;
   }
-  if (result instanceof Promise) throw new TypeError('tidy: fn must be synchronous (it returned a Promise)');
+  scopes.pop();
+  if (result instanceof Promise) {
+    releaseToParent(scope);
+    throw new TypeError('tidy: fn must be synchronous (it returned a Promise)');
+  }
   const keep = new Set<Storage>();
   collectStorages(result, keep, new Set());
-  const parent = scopes[scopes.length - 1];
+  const survivors: Storage[] = [];
   for (const s of scope) {
-    if (keep.has(s) || s.kept) parent?.push(s);
+    if (keep.has(s) || s.kept) survivors.push(s);
     else s.binding.dispose(s.handle);
   }
+  releaseToParent(survivors);
   return result;
 }
 

@@ -2,6 +2,12 @@
  * The JS side of a native buffer: its handle, the addon that owns it, and the
  * version counter that in-place ops bump (views share their base's storage,
  * hence its counter, as in PyTorch).
+ *
+ * Lifetime: outside `tidy`, the Storage object is the memory's owner — the
+ * addon attaches a GC finalizer to it, so the memory is freed after the last
+ * tensor using it is collected. Inside `tidy`, the scope owns it instead: no
+ * finalizer is attached (that saves most of a small op's cost), the scope's
+ * end disposes it, and one that outlives the scope is handed to the GC then.
  */
 import type { NativeBinding, StorageHandle } from './backend/binding';
 import type { Device } from './backend/device';
@@ -12,16 +18,42 @@ export class Storage {
   version = 0;
   /** Set by `keep()`: `tidy` never frees a kept storage. */
   kept = false;
+  /** The native handle (set once, right after construction, by `newStorage`). */
+  handle = 0 as StorageHandle;
   constructor(
-    readonly handle: StorageHandle,
     readonly dtype: DType,
     readonly device: Device,
     readonly numel: number,
     readonly binding: NativeBinding,
-  ) {
-    if (scopes.length > 0) scopes[scopes.length - 1].push(this);
-  }
+  ) {}
 }
 
 /** Open `tidy` scopes, innermost last; each collects the storages created inside it. */
 export const scopes: Storage[][] = [];
+
+/**
+ * Creates a Storage whose memory `make(owner)` allocates: `owner` is the new
+ * Storage (GC-owned) or, inside a tidy scope, null (scope-owned).
+ */
+export function newStorage(
+  dtype: DType,
+  device: Device,
+  numel: number,
+  binding: NativeBinding,
+  make: (owner: Storage | null) => StorageHandle,
+): Storage {
+  const s = new Storage(dtype, device, numel, binding);
+  const scope = scopes.length > 0 ? scopes[scopes.length - 1] : null;
+  s.handle = make(scope ? null : s);
+  if (scope) scope.push(s);
+  return s;
+}
+
+/** Hands storages that outlive every tidy scope to the GC (or to the enclosing scope). */
+export function releaseToParent(storages: readonly Storage[]): void {
+  const parent = scopes.length > 0 ? scopes[scopes.length - 1] : null;
+  for (const s of storages) {
+    if (parent) parent.push(s);
+    else if (!s.binding.isDisposed(s.handle)) s.binding.adopt(s.handle, s);
+  }
+}

@@ -10,7 +10,7 @@ import type { Node } from './autograd/node';
 import { runBackward } from './autograd/engine';
 import { DTYPE_CODE, type DType, type FloatOf, type NumericOf, type Promote, type ScalarFor, type TypedArrayFor } from './dtype';
 import { contiguousStrides, fmt, numel, type Shape } from './shape';
-import { Storage } from './storage';
+import { newStorage, type Storage } from './storage';
 import * as pw from './ops/pointwise';
 import * as rd from './ops/reduce';
 import * as vw from './ops/views';
@@ -698,8 +698,9 @@ function flatShape(args: number[] | [readonly number[]]): number[] {
 export function allocTensor<D extends DType>(shape: Shape, dtype: D, device: Device): Tensor<D> {
   const b = backendFor(device);
   const n = numel(shape);
-  const h = b.alloc(DTYPE_CODE[dtype], n);
-  return new Tensor<D>(new Storage(h, dtype, device, n, b), shape, contiguousStrides(shape), 0);
+  const code = DTYPE_CODE[dtype];
+  const s = newStorage(dtype, device, n, b, (owner) => b.alloc(code, n, owner));
+  return new Tensor<D>(s, shape, contiguousStrides(shape), 0);
 }
 
 /** @internal Wraps a JS typed array (copied) as a tensor. */
@@ -710,8 +711,8 @@ export function fromTypedArray<D extends DType>(
   device: Device,
 ): Tensor<D> {
   const b = backendFor(device);
-  const h = b.fromTyped(data, DTYPE_CODE[dtype]);
-  return new Tensor<D>(new Storage(h, dtype, device, data.length, b), shape, contiguousStrides(shape), 0);
+  const s = newStorage(dtype, device, data.length, b, (owner) => b.fromTyped(data, DTYPE_CODE[dtype], owner));
+  return new Tensor<D>(s, shape, contiguousStrides(shape), 0);
 }
 
 /** True for Tensor instances. */

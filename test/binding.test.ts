@@ -26,6 +26,12 @@ describe('native argument validation', () => {
   it('rejects views that reach outside their storage', () => {
     view(view(0, [6], [1]), [7], [1]);
     expect(() => b.unary(2, o, s, 0, 0)).toThrow(/reaches element 6 of a storage of 6/);
+    // (2^24 - 1) * 2^40 wraps int64 to a negative reach: must not pass as "inside".
+    // (The output views broadcast one element, so they are valid and the input is what gets checked.)
+    view(view(0, [2 ** 24], [0]), [2 ** 24], [2 ** 40]);
+    expect(() => b.unary(2, o, s, 0, 0)).toThrow(/reaches past 2\^63 elements/);
+    view(view(0, [2, 2 ** 23], [0, 0]), [2, 2 ** 23], [2 ** 47, 2 ** 40]);
+    expect(() => b.unary(2, o, s, 0, 0)).toThrow(/reaches past 2\^63 elements/);
     view(view(0, [6], [1]), [3], [2], 1);
     expect(() => b.unary(2, o, s, 0, 0)).toThrow(RangeError);
     view(view(0, [2, 3], [3, 1]), [2, 3], [3, 1], 0);

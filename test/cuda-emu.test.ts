@@ -251,12 +251,12 @@ describe(`CUDA kernels (${target.name}) match the CPU backend`, () => {
             const a = d.put(data(dt, extent(va), lo, hi).map((x) => (kind === 'F' ? x : Math.round(x))) as Arr, dt);
             const b = d.put(data(dt, extent(vb), lo, hi).map((x) => (kind === 'F' ? x : Math.round(x))) as Arr, dt);
             const o = d.alloc(odt, numel(SHAPE));
-            d.call('binary', [code, o, a, b], [out, va, vb]);
+            d.call('binary', [code, o, a, b, 0], [out, va, vb]);
             return [d.get(o, out)];
           }, ...tolFor(dt));
         both(`${name} dt${dt} scalar`, (d) => {
           const a = input(d, dt, VIEWS.strided, lo, hi), o = d.alloc(odt, numel(SHAPE));
-          d.call('binary', [code, o, a, dt === BOOL ? 1 : 2], [out, VIEWS.strided]);
+          d.call('binary', [code, o, a, null, dt === BOOL ? 1 : 2], [out, VIEWS.strided]);
           return [d.get(o, out)];
         }, ...tolFor(dt));
       }
@@ -268,15 +268,15 @@ describe(`CUDA kernels (${target.name}) match the CPU backend`, () => {
       both(`where tensors dt${dt}`, (d) => {
         const c = input(d, BOOL, VIEWS.broadcast), a = input(d, dt, VIEWS.transposed), b = input(d, dt, VIEWS.strided);
         const o = d.alloc(dt, numel(SHAPE));
-        d.call('where', [o, c, a, b], [out, VIEWS.broadcast, VIEWS.transposed, VIEWS.strided]);
+        d.call('where', [o, c, a, b, 0, 0], [out, VIEWS.broadcast, VIEWS.transposed, VIEWS.strided]);
         return [d.get(o, out)];
       });
       both(`where scalar/tensor dt${dt}`, (d) => {
         const c = input(d, BOOL, VIEWS.transposed), b = input(d, dt, VIEWS.broadcast);
         const o = d.alloc(dt, numel(SHAPE));
-        d.call('where', [o, c, 7, b], [out, VIEWS.transposed, VIEWS.broadcast]);
+        d.call('where', [o, c, null, b, 7, 0], [out, VIEWS.transposed, VIEWS.broadcast]);
         const o2 = d.alloc(dt, numel(SHAPE));
-        d.call('where', [o2, c, b, -1], [out, VIEWS.transposed, VIEWS.broadcast]);
+        d.call('where', [o2, c, b, null, 0, -1], [out, VIEWS.transposed, VIEWS.broadcast]);
         return [d.get(o, out), d.get(o2, out)];
       });
     }

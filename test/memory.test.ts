@@ -52,6 +52,42 @@ describe('memory', () => {
     expect(() => tidy(async () => 1)).toThrow(/synchronous/);
   });
 
+  it('tidy hands survivors to the GC; a throw frees nothing; a disposed slot reused later still reads as disposed', async () => {
+    const settle = async (): Promise<void> => {
+      gc();
+      await new Promise((r) => setTimeout(r, 20));
+      gc();
+    };
+    await settle();
+    const base = tf.memoryStats().liveBytes;
+    // Made without a GC owner inside the scope; adopted by the GC when returned.
+    let r: tf.Tensor | null = tidy(() => tidy(() => tf.ones([1000]).mul(2)).add(1));
+    expect(tf.memoryStats().liveBytes - base).toBe(4096); // the temporaries are gone
+    expect(r.sum().item()).toBe(3000);
+    r = null;
+    await settle();
+    expect(tf.memoryStats().liveBytes).toBe(base);
+    // A throw inside tidy: everything made so far stays valid, then the GC frees it.
+    let outer: tf.Tensor | null = null;
+    expect(() => tidy(() => {
+      outer = tf.full([1000], 5);
+      throw new Error('boom');
+    })).toThrow('boom');
+    expect((outer as unknown as tf.Tensor).sum().item()).toBe(5000);
+    outer = null;
+    await settle();
+    expect(tf.memoryStats().liveBytes).toBe(base);
+    // A tensor that escaped a scope without being returned is disposed, and stays so after its slot is reused.
+    let escaped: tf.Tensor | null = null;
+    tidy(() => {
+      escaped = tf.ones([4]);
+    });
+    const others = Array.from({ length: 100 }, () => tf.zeros([4]));
+    expect(() => (escaped as unknown as tf.Tensor).add(1)).toThrow(/after dispose/);
+    expect((escaped as unknown as tf.Tensor).isDisposed).toBe(true);
+    expect(others[99].sum().item()).toBe(0);
+  });
+
   it('an ordinary loop with no dispose calls runs in bounded memory (finalizers free tensors)', async () => {
     const w = tf.randn([256, 256], { requiresGrad: true });
     const x = tf.randn([64, 256]);

@@ -9,15 +9,37 @@ namespace binding {
 
 namespace {
 
-// A basic finalizer: runs inside the GC, so it must not touch JS; it only
-// returns memory to the allocator and adjusts V8's external-memory count.
-void finalize_storage(Napi::BasicEnv env, StorageBox* box) {
-  // Async readers hold a reference to the handle, so no read is in flight here.
+// Returns a box's slot once nothing can use it: its memory is released and
+// no async read still holds it (else the read's completion does this).
+void retire_box(Napi::BasicEnv env, StorageBox* box) {
   release_storage(env, box);
-  delete_box(box);
+  if (box->pending > 0) box->orphaned = true;
+  else delete_box(box);
 }
 
-Napi::Value make_storage(Napi::Env env, DType dtype, int64_t numel, const char* op) {
+// A basic finalizer on the JS Storage object: runs inside the GC, so it must
+// not touch JS; it only returns memory to the allocator.
+void finalize_storage(node_api_basic_env env, void* data, void*) { retire_box(Napi::BasicEnv(env), static_cast<StorageBox*>(data)); }
+
+// Makes `owner` (a JS object) the box's owner: the GC frees the box after it.
+void set_owner(Napi::Env env, StorageBox* box, napi_value owner, const char* op) {
+  if (napi_add_finalizer(env, owner, box, finalize_storage, nullptr, nullptr) != napi_ok)
+    type_error(env, std::string(op) + ": could not attach the storage to its owner object");
+  box->owned = true;
+}
+
+// An optional owner argument: a JS object, or null/undefined for a storage a
+// tidy scope frees (with dispose) instead of the GC.
+napi_value owner_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
+  if (i >= info.Length()) return nullptr;
+  napi_valuetype t = napi_undefined;
+  napi_typeof(info.Env(), info[i], &t);
+  if (t == napi_null || t == napi_undefined) return nullptr;
+  if (t != napi_object) type_error(info.Env(), std::string(op) + ": owner must be an object, null or undefined");
+  return info[i];
+}
+
+StorageBox* make_storage(Napi::Env env, DType dtype, int64_t numel, const char* op, napi_value owner) {
   constexpr int64_t kMax = (int64_t)1 << 46;
   if (numel < 0 || numel > kMax / 8)
     range_error(env, std::string(op) + ": cannot allocate " + std::to_string(numel) + " " + dtype_name(dtype) +
@@ -27,15 +49,18 @@ Napi::Value make_storage(Napi::Env env, DType dtype, int64_t numel, const char* 
   if (!p)
     range_error(env, std::string(op) + ": out of memory allocating " + std::to_string(nbytes) + " bytes (" +
                          std::to_string(numel) + " " + dtype_name(dtype) + " elements) on " + backend::device_name());
-  StorageBox* box = new_box();
+  StorageBox* box = new_box(env);
   if (!box) {
     backend::release(p, nbytes);
     range_error(env, std::string(op) + ": too many live tensors");
   }
-  *box = StorageBox{p, numel, nbytes, dtype, false};
-  Napi::External<StorageBox> ext = Napi::External<StorageBox>::New(env, box, finalize_storage);
+  box->data = p;
+  box->numel = numel;
+  box->nbytes = nbytes;
+  box->dtype = dtype;
+  if (owner) set_owner(env, box, owner, op);
   Napi::MemoryManagement::AdjustExternalMemory(env, (int64_t)nbytes);
-  return ext;
+  return box;
 }
 
 DType dtype_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
@@ -44,14 +69,23 @@ DType dtype_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
 
 }  // namespace
 
-// alloc(dtype, numel) -> storage (contents uninitialised)
+// alloc(dtype, numel, owner?) -> storage handle (contents uninitialised)
 TF_EXPORT(alloc) {
   DType d = dtype_arg(info, 0, "alloc");
   int64_t n = int_arg(info, 1, "alloc", "numel", 0, (int64_t)1 << 46);
-  return make_storage(info.Env(), d, n, "alloc");
+  return Napi::Number::New(info.Env(), handle_of(make_storage(info.Env(), d, n, "alloc", owner_arg(info, 2, "alloc"))));
 }
 
-// fromTyped(typedArray, dtype) -> storage holding a copy. The typed array's
+// adopt(storage, owner): a storage that left its tidy scope gets a GC owner.
+TF_EXPORT(adopt) {
+  StorageBox* box = storage_arg(info, 0, "adopt");
+  napi_value owner = owner_arg(info, 1, "adopt");
+  if (!owner || box->owned) type_error(info.Env(), "adopt: needs an owner object for a storage that has none");
+  set_owner(info.Env(), box, owner, "adopt");
+  return info.Env().Undefined();
+}
+
+// fromTyped(typedArray, dtype, owner?) -> storage holding a copy. The typed array's
 // element size must match the dtype (TS picks the right array type).
 TF_EXPORT(fromTyped) {
   Napi::Env env = info.Env();
@@ -66,10 +100,9 @@ TF_EXPORT(fromTyped) {
   Napi::ArrayBuffer ab = ta.ArrayBuffer();
   if (ab.Data() == nullptr && ta.ElementLength() > 0) type_error(env, "fromTyped: the typed array's buffer is detached");
   int64_t n = (int64_t)ta.ElementLength();
-  Napi::Value s = make_storage(env, d, n, "fromTyped");
-  auto* box = s.As<Napi::External<StorageBox>>().Data();
+  StorageBox* box = make_storage(env, d, n, "fromTyped", owner_arg(info, 2, "fromTyped"));
   backend::copy_from_host(box->data, static_cast<char*>(ab.Data()) + ta.ByteOffset(), box->nbytes);
-  return s;
+  return Napi::Number::New(env, handle_of(box));
 }
 
 // toTyped(storage) with the view in meta -> a new typed array holding a
@@ -108,9 +141,14 @@ TF_EXPORT(toTyped) {
 }
 
 // dispose(storage): frees now; later use throws, a second dispose is a no-op.
+// A box without a GC owner returns its slot at once (its handle goes stale).
 TF_EXPORT(dispose) {
   Napi::Env env = info.Env();
-  release_storage(env, box_arg(info, 0, "dispose"));
+  StorageBox* box = box_arg(info, 0, "dispose");
+  if (box && !box->freed) {
+    if (box->owned) release_storage(env, box);
+    else retire_box(env, box);
+  }
   return env.Undefined();
 }
 
@@ -134,10 +172,9 @@ namespace {
 // (or, on CUDA, the wait for the device) does not block the event loop.
 class ReadWorker : public Napi::AsyncWorker {
  public:
-  ReadWorker(Napi::Env env, Napi::Value handle, StorageBox* box, const View& v)
+  ReadWorker(Napi::Env env, StorageBox* box, const View& v)
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), box_(box), view_(v) {
-    handle_ = Napi::Persistent(handle.As<Napi::Object>());  // keeps the finalizer away
-    box_->pending++;
+    box_->pending++;  // a dispose or finalizer meanwhile leaves the memory and slot to finish()
     bytes_ = (size_t)view_.numel() * dtype_size(view_.dtype);
     out_ = Napi::Persistent(Napi::ArrayBuffer::New(env, bytes_));
     dst_ = out_.Value().Data();
@@ -184,14 +221,14 @@ class ReadWorker : public Napi::AsyncWorker {
 
  private:
   void finish(Napi::Env env) {
-    if (--box_->pending == 0 && box_->release_when_idle) {
+    if (--box_->pending > 0) return;
+    if (box_->release_when_idle) {
       box_->release_when_idle = false;
-      box_->pending = 0;
       release_storage(env, box_);
     }
+    if (box_->orphaned) delete_box(box_);
   }
   Napi::Promise::Deferred deferred_;
-  Napi::ObjectReference handle_;
   Napi::Reference<Napi::ArrayBuffer> out_;
   StorageBox* box_;
   View view_;
@@ -206,7 +243,7 @@ TF_EXPORT(toTypedAsync) {
   StorageBox* s = storage_arg(info, 0, "dataAsync");
   Meta m(info, "dataAsync");
   View v = m.view(s, "tensor");
-  auto* w = new ReadWorker(info.Env(), info[0], s, v);
+  auto* w = new ReadWorker(info.Env(), s, v);
   Napi::Promise p = w->promise();
   w->Queue();
   return p;
@@ -214,7 +251,8 @@ TF_EXPORT(toTypedAsync) {
 
 TF_EXPORT(isDisposed) {
   Napi::Env env = info.Env();
-  return Napi::Boolean::New(env, box_arg(info, 0, "isDisposed")->freed);
+  StorageBox* box = box_arg(info, 0, "isDisposed");
+  return Napi::Boolean::New(env, !box || box->freed);
 }
 
 TF_EXPORT(memoryStats) {

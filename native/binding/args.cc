@@ -9,56 +9,86 @@ namespace binding {
 
 namespace {
 
-// Chunk k holds 1024 << k boxes; chunks are never freed, so is_box() can read
-// the published chunk bounds without a lock while other threads allocate.
-constexpr int kMaxChunks = 36;
-struct BoxPool {
-  std::atomic<StorageBox*> chunk[kMaxChunks] = {};
-  std::atomic<int> nchunks{0};
-  std::mutex mu;
-  std::vector<StorageBox*> free_list;
-};
-BoxPool& box_pool() {
-  static BoxPool* p = new BoxPool();  // never destroyed: finalizers may run during exit
-  return *p;
+#define TF_STR2(x) #x
+#define TF_STR(x) TF_STR2(x)
+constexpr uint32_t fnv1a(const char* s, uint32_t h = 2166136261u) {
+  return *s ? fnv1a(s + 1, (h ^ (uint8_t)*s) * 16777619u) : h;
 }
-constexpr int64_t chunk_size(int k) { return (int64_t)1024 << k; }
+// 8 bits naming this addon build (tensorforge, tensorforge_cuda, ..._emu).
+constexpr uint32_t kModuleTag = fnv1a(TF_STR(NODE_GYP_MODULE_NAME)) & 0xff;
+constexpr int kIndexBits = 28, kTagBits = 8, kGenBits = 53 - kIndexBits - kTagBits;
+constexpr uint32_t kChunkBits = 12, kChunk = 1u << kChunkBits;
+constexpr uint32_t kMaxChunks = 1u << (kIndexBits - kChunkBits);
+
+// Slots live in fixed chunks that never move or get freed, so lookups read
+// the published chunk pointers without a lock while other threads allocate.
+struct BoxTable {
+  std::atomic<StorageBox*> chunk[kMaxChunks] = {};
+  std::atomic<uint32_t> nchunks{0};
+  std::mutex mu;
+  std::vector<uint32_t> free_list;
+};
+BoxTable& table() {
+  static BoxTable* t = new BoxTable();  // never destroyed: finalizers may run during exit
+  return *t;
+}
 
 }  // namespace
 
-StorageBox* new_box() {
-  BoxPool& bp = box_pool();
-  std::lock_guard<std::mutex> lock(bp.mu);
-  if (bp.free_list.empty()) {
-    int k = bp.nchunks.load(std::memory_order_relaxed);
+StorageBox* new_box(napi_env env) {
+  BoxTable& t = table();
+  std::lock_guard<std::mutex> lock(t.mu);
+  if (t.free_list.empty()) {
+    const uint32_t k = t.nchunks.load(std::memory_order_relaxed);
     if (k == kMaxChunks) return nullptr;
-    StorageBox* c = new StorageBox[chunk_size(k)];
-    bp.free_list.reserve(bp.free_list.size() + chunk_size(k));
-    for (int64_t i = chunk_size(k) - 1; i >= 0; i--) bp.free_list.push_back(c + i);
-    bp.chunk[k].store(c, std::memory_order_release);
-    bp.nchunks.store(k + 1, std::memory_order_release);
+    auto* c = new StorageBox[kChunk];
+    for (uint32_t i = 0; i < kChunk; i++) c[i].index = k * kChunk + i;
+    t.free_list.reserve(t.free_list.size() + kChunk);
+    for (uint32_t i = kChunk; i-- > 0;) t.free_list.push_back(k * kChunk + i);
+    t.chunk[k].store(c, std::memory_order_release);
+    t.nchunks.store(k + 1, std::memory_order_release);
   }
-  StorageBox* b = bp.free_list.back();
-  bp.free_list.pop_back();
+  const uint32_t idx = t.free_list.back();
+  t.free_list.pop_back();
+  StorageBox* b = &t.chunk[idx >> kChunkBits].load(std::memory_order_relaxed)[idx & (kChunk - 1)];
+  const uint32_t gen = b->gen;
   *b = StorageBox{};
+  b->index = idx;
+  b->gen = gen;
+  b->env = env;
   return b;
 }
 
 void delete_box(StorageBox* box) {
-  BoxPool& bp = box_pool();
-  std::lock_guard<std::mutex> lock(bp.mu);
-  bp.free_list.push_back(box);
+  BoxTable& t = table();
+  std::lock_guard<std::mutex> lock(t.mu);
+  box->gen = (box->gen + 1) & ((1u << kGenBits) - 1);
+  box->env = nullptr;
+  box->freed = true;
+  t.free_list.push_back(box->index);
 }
 
-bool is_box(const void* p) {
-  BoxPool& bp = box_pool();
-  const int n = bp.nchunks.load(std::memory_order_acquire);
-  const auto a = reinterpret_cast<uintptr_t>(p);
-  for (int k = 0; k < n; k++) {
-    const auto c = reinterpret_cast<uintptr_t>(bp.chunk[k].load(std::memory_order_acquire));
-    if (a >= c && a < c + chunk_size(k) * sizeof(StorageBox)) return (a - c) % sizeof(StorageBox) == 0;
+double handle_of(const StorageBox* box) {
+  const uint64_t h = ((uint64_t)box->gen << (kIndexBits + kTagBits)) | ((uint64_t)kModuleTag << kIndexBits) | box->index;
+  return (double)h;
+}
+
+StorageBox* find_box(napi_env env, double handle, Lookup* why) {
+  *why = Lookup::kForeign;
+  if (!(handle >= 0 && handle < 9007199254740992.0)) return nullptr;  // false for NaN
+  const uint64_t h = (uint64_t)handle;
+  if ((double)h != handle || ((h >> kIndexBits) & 0xff) != kModuleTag) return nullptr;
+  const uint32_t idx = (uint32_t)(h & ((1u << kIndexBits) - 1));
+  const uint32_t gen = (uint32_t)(h >> (kIndexBits + kTagBits));
+  BoxTable& t = table();
+  if ((idx >> kChunkBits) >= t.nchunks.load(std::memory_order_acquire)) return nullptr;
+  StorageBox* b = &t.chunk[idx >> kChunkBits].load(std::memory_order_acquire)[idx & (kChunk - 1)];
+  if (b->gen != gen || b->env != env) {
+    *why = Lookup::kStale;  // returned and maybe reused since (or another thread's)
+    return nullptr;
   }
-  return false;
+  *why = Lookup::kLive;
+  return b;
 }
 
 std::vector<std::pair<const char*, Fn>>& registry() {
@@ -75,28 +105,35 @@ std::string shape_str(const View& v) {
 }
 
 StorageBox* optional_storage_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  if (i >= info.Length() || info[i].IsNull() || info[i].IsUndefined()) return nullptr;
-  return storage_arg(info, i, op);
+  if (i >= info.Length()) return nullptr;
+  double h;
+  if (napi_get_value_double(info.Env(), info[i], &h) == napi_ok) return storage_arg(info, i, op);
+  if (info[i].IsNull() || info[i].IsUndefined()) return nullptr;
+  return storage_arg(info, i, op);  // throws the usual message
 }
 
 StorageBox* box_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  void* p = nullptr;
-  // napi_get_value_external fails (without throwing) on anything but an External.
-  if (i >= info.Length() || napi_get_value_external(info.Env(), info[i], &p) != napi_ok || !is_box(p))
+  double h = -1;
+  Lookup why = Lookup::kForeign;
+  StorageBox* b = nullptr;
+  if (i < info.Length() && napi_get_value_double(info.Env(), info[i], &h) == napi_ok) b = find_box(info.Env(), h, &why);
+  if (why == Lookup::kForeign)
     type_error(info.Env(), std::string(op) + ": argument " + std::to_string(i) + " must be a tensorforge storage handle");
-  return static_cast<StorageBox*>(p);
+  return b;
 }
 
 StorageBox* storage_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
   StorageBox* box = box_arg(info, i, op);
-  if (box->freed) type_error(info.Env(), std::string(op) + ": tensor was used after dispose()");
+  if (!box || box->freed) type_error(info.Env(), std::string(op) + ": tensor was used after dispose()");
   return box;
 }
 
 double number_arg(const Napi::CallbackInfo& info, size_t i, const char* op, const char* what) {
-  if (i >= info.Length() || !info[i].IsNumber())
+  double d = 0;
+  // napi_get_value_double fails (without throwing) for non-numbers: one call, no typeof.
+  if (i >= info.Length() || napi_get_value_double(info.Env(), info[i], &d) != napi_ok)
     type_error(info.Env(), std::string(op) + ": " + what + " must be a number");
-  return info[i].As<Napi::Number>().DoubleValue();
+  return d;
 }
 
 int64_t int_arg(const Napi::CallbackInfo& info, size_t i, const char* op, const char* what, int64_t lo, int64_t hi) {
@@ -128,18 +165,24 @@ View Meta::view(StorageBox* s, const char* what) {
   constexpr int64_t kMaxSize = (int64_t)1 << 48;
   v.ndim = (int)integer(what, 0, kMaxDims);
   v.offset = integer(what, 0, kMaxSize);
+  // Overflow-checked multiplies (not a division per dim: this runs for every
+  // view of every op). Every factor is <= 2^48, so one product can overflow
+  // int64 but the checks below catch it before anything wraps.
   int64_t numel = 1;
+  bool too_big = false;
   for (int d = 0; d < v.ndim; d++) {
     v.shape[d] = integer(what, 0, kMaxSize);
-    if (v.shape[d] != 0 && numel > kMaxSize / v.shape[d])
-      range_error(env_, std::string(op_) + ": " + what + " has too many elements");
-    numel *= v.shape[d];
+    too_big |= __builtin_mul_overflow(numel, v.shape[d], &numel) || numel > kMaxSize;
   }
+  if (too_big) range_error(env_, std::string(op_) + ": " + what + " has too many elements");
   int64_t last = v.offset;
+  bool wraps = false;
   for (int d = 0; d < v.ndim; d++) {
     v.strides[d] = integer(what, 0, kMaxSize);
-    if (v.shape[d] > 0) last += (v.shape[d] - 1) * v.strides[d];
+    int64_t reach = 0;
+    if (v.shape[d] > 0) wraps |= __builtin_mul_overflow(v.shape[d] - 1, v.strides[d], &reach) || __builtin_add_overflow(last, reach, &last);
   }
+  if (wraps) range_error(env_, std::string(op_) + ": " + what + " view " + shape_str(v) + " reaches past 2^63 elements");
   if (numel > 0 && last >= s->numel)
     range_error(env_, std::string(op_) + ": " + what + " view " + shape_str(v) + " at offset " + std::to_string(v.offset) +
                           " reaches element " + std::to_string(last) + " of a storage of " + std::to_string(s->numel));

@@ -18,24 +18,39 @@ namespace binding {
 constexpr int kMetaLen = 4096;
 
 struct StorageBox {
-  void* data;
-  int64_t numel;
-  size_t nbytes;
-  DType dtype;
-  bool freed;
+  void* data = nullptr;
+  int64_t numel = 0;
+  size_t nbytes = 0;
+  DType dtype = DType::F32;
+  bool freed = false;
   // Async reads in flight (see toTypedAsync): a dispose() meanwhile only marks
   // the box freed for JS; the memory is released when the last read finishes.
   int pending = 0;
   bool release_when_idle = false;
+  // Set when the box's owner went away (collected or disposed) during an
+  // async read: the read's completion then returns the slot.
+  bool orphaned = false;
+  // True once a GC finalizer on a JS object will return this slot; boxes a
+  // tidy scope owns have none, and dispose() returns them at once.
+  bool owned = false;
+  // Slot index and generation (bumped on reuse, so stale handles are caught).
+  uint32_t index = 0;
+  uint32_t gen = 0;
+  napi_env env = nullptr;  // the Node environment (thread) that made it
 };
 
-// Boxes come from a pool owned by this module, so a handle is accepted only if
-// it points at one of the pool's slots: an External made by other code, or by
-// another tensorforge addon (CPU vs CUDA), is rejected before anything is read
-// through it. (A V8 type tag did this before at ~700 instructions per call.)
-StorageBox* new_box();
+// Storage handles are plain JS numbers: slot index, module tag and slot
+// generation packed into a double's 53 integer bits. A number costs nothing
+// to create, where a V8 External with a finalizer costs ~1 us per tensor; the
+// lifetime comes from a finalizer on the JS Storage object instead (or from a
+// tidy scope, with no finalizer at all). A handle is accepted only if its tag
+// is this module's (CPU, CUDA and the emulator are separate addons), its slot
+// is live in this environment and its generation matches.
+StorageBox* new_box(napi_env env);
 void delete_box(StorageBox* box);
-bool is_box(const void* p);
+double handle_of(const StorageBox* box);
+enum class Lookup { kLive, kStale, kForeign };
+StorageBox* find_box(napi_env env, double handle, Lookup* why);
 
 // Releases a box's memory (now, or after in-flight async reads) and reports it to V8.
 void release_storage(Napi::BasicEnv env, StorageBox* box);
@@ -51,9 +66,9 @@ struct AddonState {
 
 std::string shape_str(const View& v);
 
-// Reads a storage handle (an External holding a pool box) from argument i.
+// Reads a storage handle from argument i (TypeError if it is not a live one).
 StorageBox* storage_arg(const Napi::CallbackInfo& info, size_t i, const char* op);
-// Same, but a disposed handle is accepted (for dispose() and isDisposed()).
+// Same, but a disposed handle gives nullptr or its freed box (for dispose() and isDisposed()).
 StorageBox* box_arg(const Napi::CallbackInfo& info, size_t i, const char* op);
 // Same as storage_arg, but null/undefined gives nullptr.
 StorageBox* optional_storage_arg(const Napi::CallbackInfo& info, size_t i, const char* op);

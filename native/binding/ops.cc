@@ -85,16 +85,16 @@ TF_EXPORT(unary) {
   return env.Undefined();
 }
 
-// binary(op, out, a, b | number)
+// binary(op, out, a, b | null, scalar)
 TF_EXPORT(binary) {
   Napi::Env env = info.Env();
   int code = (int)int_arg(info, 0, "binary", "op code", 0, (int)BinaryOp::count_ - 1);
   const char* op = binary_name(code);
   StorageBox* o = storage_arg(info, 1, op);
   StorageBox* a = storage_arg(info, 2, op);
-  bool scalar = info.Length() > 3 && info[3].IsNumber();
-  StorageBox* b = scalar ? nullptr : storage_arg(info, 3, op);
-  double s = scalar ? info[3].As<Napi::Number>().DoubleValue() : 0.0;
+  // b null: the second operand is the number in argument 4.
+  StorageBox* b = optional_storage_arg(info, 3, op);
+  double s = b ? 0.0 : number_arg(info, 4, op, "scalar operand");
   Meta m(info, op);
   View out = m.view(o, "output"), av = m.view(a, "input");
   View bv;
@@ -113,14 +113,14 @@ TF_EXPORT(binary) {
   return env.Undefined();
 }
 
-// where(out, cond, a | number, b | number)
+// where(out, cond, a | null, b | null, aScalar, bScalar)
 TF_EXPORT(where) {
   Napi::Env env = info.Env();
   StorageBox* o = storage_arg(info, 0, "where");
   StorageBox* c = storage_arg(info, 1, "where");
-  bool as = info.Length() > 2 && info[2].IsNumber(), bs = info.Length() > 3 && info[3].IsNumber();
-  StorageBox* a = as ? nullptr : storage_arg(info, 2, "where");
-  StorageBox* b = bs ? nullptr : storage_arg(info, 3, "where");
+  // A null operand is the number in argument 4 (for a) or 5 (for b).
+  StorageBox* a = optional_storage_arg(info, 2, "where");
+  StorageBox* b = optional_storage_arg(info, 3, "where");
   Meta m(info, "where");
   View out = m.view(o, "output"), cv = m.view(c, "condition"), av, bv;
   require_dtype(env, "where", cv, DType::BOOL, "condition");
@@ -135,8 +135,8 @@ TF_EXPORT(where) {
     require_same_shape(env, "where", out, bv, "output", "other");
     require_dtype(env, "where", bv, out.dtype, "other");
   }
-  backend::where(out, cv, a ? &av : nullptr, as ? info[2].As<Napi::Number>().DoubleValue() : 0, b ? &bv : nullptr,
-                 bs ? info[3].As<Napi::Number>().DoubleValue() : 0);
+  backend::where(out, cv, a ? &av : nullptr, a ? 0.0 : number_arg(info, 4, "where", "first operand"), b ? &bv : nullptr,
+                 b ? 0.0 : number_arg(info, 5, "where", "second operand"));
   return env.Undefined();
 }
 

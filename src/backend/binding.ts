@@ -5,10 +5,11 @@
  * arguments, which keeps one call at a few tens of nanoseconds.
  */
 
-/** An opaque, type-tagged handle to native memory. */
-export interface StorageHandle {
-  readonly __brand: 'tensorforge.storage';
-}
+/**
+ * An opaque handle to native memory: a number packing the slot, addon and
+ * generation, which the addon validates on every call (see native/binding/args.h).
+ */
+export type StorageHandle = number & { readonly __brand: 'tensorforge.storage' };
 
 type H = StorageHandle;
 type Opt = StorageHandle | null;
@@ -23,8 +24,11 @@ export interface MemoryStats {
 export interface NativeBinding {
   readonly meta: Float64Array;
   readonly abiVersion: number;
-  alloc(dtype: number, numel: number): H;
-  fromTyped(data: Float32Array | Float64Array | Int32Array | Uint8Array, dtype: number): H;
+  /** `owner`: the object whose collection frees the memory; null for a tidy-scoped storage (freed by dispose). */
+  alloc(dtype: number, numel: number, owner?: object | null): H;
+  fromTyped(data: Float32Array | Float64Array | Int32Array | Uint8Array, dtype: number, owner?: object | null): H;
+  /** Gives a storage allocated without an owner one (when it outlives its tidy scope). */
+  adopt(s: H, owner: object): void;
   toTyped(s: H): Float32Array | Float64Array | Int32Array | Uint8Array;
   toTypedAsync(s: H): Promise<Float32Array | Float64Array | Int32Array | Uint8Array>;
   dispose(s: H): void;
@@ -34,8 +38,10 @@ export interface NativeBinding {
   deviceInfo(): { device: string; available: boolean; reason: string | null };
   fill(out: H, value: number): void;
   unary(op: number, out: H, a: H, p0: number, p1: number): void;
-  binary(op: number, out: H, a: H, b: H | number): void;
-  where(out: H, cond: H, a: H | number, b: H | number): void;
+  /** b null: the second operand is `scalar`. */
+  binary(op: number, out: H, a: H, b: Opt, scalar: number): void;
+  /** A null operand is the matching scalar. */
+  where(out: H, cond: H, a: Opt, b: Opt, aScalar: number, bScalar: number): void;
   cast(out: H, a: H): void;
   random(out: H, kind: number, seedHi: number, seedLo: number, offset: number, p0: number, p1: number): void;
   reduce(op: number, out: H, a: H, nred: number, correction: number): void;

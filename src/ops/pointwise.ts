@@ -247,7 +247,7 @@ function binaryRaw(op: BinaryOpName, a: Tensor, b: Tensor | number, into?: Tenso
   if (typeof b === 'number') {
     const out = into ?? allocTensor(a.shape, outDtype, a.device);
     writeView(m, writeView(m, 0, out), a);
-    bind.binary(BinaryOp[op], out._storage.handle, a._storage.handle, b);
+    bind.binary(BinaryOp[op], out._storage.handle, a._storage.handle, null, b);
     return out;
   }
   const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, op);
@@ -255,7 +255,7 @@ function binaryRaw(op: BinaryOpName, a: Tensor, b: Tensor | number, into?: Tenso
   let p = writeView(m, 0, out);
   p = writeBroadcast(m, p, a, shape);
   writeBroadcast(m, p, b, shape);
-  bind.binary(BinaryOp[op], out._storage.handle, a._storage.handle, b._storage.handle);
+  bind.binary(BinaryOp[op], out._storage.handle, a._storage.handle, b._storage.handle, 0);
   return out;
 }
 
@@ -442,8 +442,10 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   bind.where(
     out._storage.handle,
     cond._storage.handle,
-    x instanceof Tensor ? x._storage.handle : x,
-    y instanceof Tensor ? y._storage.handle : y,
+    x instanceof Tensor ? x._storage.handle : null,
+    y instanceof Tensor ? y._storage.handle : null,
+    x instanceof Tensor ? 0 : x,
+    y instanceof Tensor ? 0 : y,
   );
   return record(out, 'where', [x, y], (g, n) => [n[0] ? where(cond, g, 0) : null, n[1] ? where(cond, 0, g) : null], [cond]);
 }
