@@ -25,7 +25,7 @@ describe('benchmarks/run.mjs', () => {
     expect(r.meta.quick).toBe(true);
     expect(r.meta.sections).toEqual(['overhead']);
     expect(r.meta.wallSeconds).toBeGreaterThan(0);
-    const keys = ['addNoGrad', 'addGradRecorded', 'addInNoGrad', 'addScalar', 'matmul4x4NoGrad', 'matmul4x4GradRecorded'];
+    const keys = ['addNoGrad', 'addNoGradTidy', 'addGradRecorded', 'addInNoGrad', 'addScalar', 'matmul4x4NoGrad', 'matmul4x4GradRecorded'];
     expect(Object.keys(r.overhead).sort()).toEqual([...keys].sort());
     for (const k of keys) {
       expect(Number.isFinite(r.overhead[k]), k).toBe(true);

@@ -423,6 +423,21 @@ describe(`CUDA kernels (${target.name}) match the CPU backend`, () => {
         new RangeError('crossEntropy: target 3 at position 1 is out of range for 3 classes'),
       );
       expect(() => dev.call('unary', [2, o, {}, 0, 0], [contig([12]), contig([12])])).toThrow(TypeError);
+      // maxPool2dBackward: 2x2 windows over [1, 1, 2, 4] -> [1, 1, 1, 2]; index 8 is outside the 8-pixel plane.
+      const dx = dev.alloc(F32, 8), gy = dev.put(new Float32Array([1, 2]), F32), pg = [2, 2, 2, 2, 0, 0, 1, 1];
+      const xs = contig([1, 1, 2, 4]), ys = contig([1, 1, 1, 2]);
+      expect(() => dev.call('maxpool2dBackward', [dx, gy, dev.put(new Int32Array([5, 8]), I32)], [xs, ys, ys], pg)).toThrow(
+        new RangeError('maxPool2dBackward: index 8 is out of range for a plane of 8 elements'),
+      );
+      expect(() => dev.call('maxpool2dBackward', [dx, gy, dev.put(new Int32Array([5, 1]), I32)], [xs, contig([1, 2, 1, 1]), ys], pg)).toThrow(
+        new RangeError('maxPool2dBackward: output gradient shape [1,2,1,1] does not match the geometry for input [1,1,2,4]'),
+      );
+      expect(() => dev.call('maxpool2dBackward', [dx, gy, gy], [xs, ys, ys], pg)).toThrow(/maxPool2dBackward: indices must be int32/);
+      // Columns stored neither [N, K, L] nor [K, N, L].
+      const col = dev.alloc(F32, 8), img = dev.alloc(F32, 8);
+      expect(() => dev.call('im2col', [col, img], [view([1, 2, 4], [8, 1, 2]), xs], [2, 1, 1, 1, 0, 0, 1, 1])).toThrow(
+        /im2col: columns \[1,2,4\] must be stored as \[N, K, L\] or \[K, N, L\], got strides \[8,1,2\]/,
+      );
     }
   });
 
@@ -441,6 +456,29 @@ describe(`CUDA kernels (${target.name}) match the CPU backend`, () => {
         const x = input(d, dt, xv), col = input(d, dt, cv); // accumulates into x's current values
         d.call('col2im', [x, col], [xv, cv], geom);
         return [d.get(x, xv)];
+      });
+      // The columns stored [K, N, L] (conv2d's one-GEMM layout), read and written through the strided view.
+      const kv = view(cv.shape, [OH * OW, N * OH * OW, 1]);
+      both(`im2col [K, N, L] dt${dt}`, (d) => {
+        const x = input(d, dt, xv), col = d.alloc(dt, numel(cv.shape), NaN);
+        d.call('im2col', [col, x], [kv, xv], geom);
+        return [d.get(col, contig([C * KH * KW, N, OH * OW]))];
+      });
+      both(`col2im [K, N, L] dt${dt}`, (d) => {
+        const x = input(d, dt, xv), col = input(d, dt, kv);
+        d.call('col2im', [x, col], [xv, kv], geom);
+        return [d.get(x, xv)];
+      });
+      both(`maxPool2dBackward with overlapping windows dt${dt}`, (d) => {
+        // 3x2 windows at stride 1: up to 6 gradients land on one pixel, in output order.
+        const pg = [3, 2, 1, 1, 1, 1, 1, 1];
+        const ph = H + 2 - 3 + 1, pw = W + 2 - 2 + 1;
+        const ov = contig([N, C, ph, pw]), x = input(d, dt, xv);
+        const o = d.alloc(dt, numel(ov.shape)), ind = d.alloc(I32, numel(ov.shape)), gy = input(d, dt, ov);
+        d.call('maxpool2d', [o, ind, x], [ov, ov, xv], pg);
+        const dx = d.alloc(dt, numel(xv.shape), NaN); // fully overwritten
+        d.call('maxpool2dBackward', [dx, gy, ind], [xv, ov, ov], pg);
+        return [d.get(dx, xv)];
       });
       both(`maxPool2d dt${dt}`, (d) => {
         const raw = data(dt, numel(xv.shape));

@@ -101,6 +101,36 @@ describe('conv2d gradients', () => {
     const w1 = rt([3, 4, 1, 1], 15, { requiresGrad: true });
     gradcheck((x, w) => F.conv2d(x, w), [x, w1]);
   });
+  it('gradcheck over a batch: groups with bias, 1x1, non-contiguous input and weight', () => {
+    // The whole batch is one GEMM on [K, N*L] columns: N > 1 checks the images do not mix.
+    const x = rt([3, 4, 5, 4], 30, { requiresGrad: true });
+    const w = rt([6, 2, 3, 2], 31, { requiresGrad: true });
+    const b = rt([6], 32, { requiresGrad: true });
+    gradcheck((x, w, b) => F.conv2d(x, w, b, { groups: 2, stride: [2, 1], padding: 1 }), [x, w, b]);
+    const w1 = rt([3, 4, 1, 1], 33, { requiresGrad: true });
+    gradcheck((x, w) => F.conv2d(x, w), [x, w1]);
+    const wt = rt([3, 4, 3, 2], 34, { requiresGrad: true }); // used as [3, 4, 2, 3]
+    gradcheck((x, w) => F.conv2d(x.transpose(2, 3), w.transpose(2, 3), null, { dilation: [1, 2] }), [x, wt]);
+  });
+  it('non-contiguous input and weight match plain loops', () => {
+    const xs = [3, 2, 6, 5], ws = [4, 2, 3, 2];
+    const xa = randArray(3 * 2 * 6 * 5, 35), wa = randArray(4 * 2 * 3 * 2, 36);
+    const ref = refConv(xa, xs, wa, ws, null, [1, 2], [1, 0], [1, 1], 1);
+    for (const dtype of ['float64', 'float32'] as const) {
+      // Same values, stored transposed.
+      const x = tensor(xa, { shape: xs, dtype }).transpose(2, 3).contiguous().transpose(2, 3);
+      const w = tensor(wa, { shape: ws, dtype }).transpose(0, 1).contiguous().transpose(0, 1);
+      expect(x.isContiguous() || w.isContiguous()).toBe(false);
+      expectClose(F.conv2d(x, w, null, { stride: [1, 2], padding: [1, 0] }), ref.out, dtype === 'float64' ? 1e-12 : 1e-5);
+    }
+  });
+  it('fold reads columns stored [K, N, L] in place and any other layout through a copy', () => {
+    const c = rt([4, 2, 6], 37); // [K, N, L] storage for x [2, 1, 3, 4], kernel 2x2
+    const want = F.fold(c.permute(1, 0, 2).contiguous(), [3, 4], 2);
+    expectClose(F.fold(c.permute(1, 0, 2), [3, 4], 2), want.data(), 0);
+    const odd = rt([2, 6, 4], 38).transpose(1, 2); // [N, K, L] with K innermost
+    expectClose(F.fold(odd, [3, 4], 2), F.fold(odd.contiguous(), [3, 4], 2).data(), 0);
+  });
   it('second derivatives (gradgradcheck) through fold/unfold', () => {
     const x = rt([1, 1, 4, 4], 16, { requiresGrad: true });
     const w = rt([2, 1, 2, 2], 17, { requiresGrad: true });

@@ -49,7 +49,30 @@ describe('maxPool2d', () => {
       expect(Array.from(idx.data())).toEqual(Array.from(ref.idx));
     });
   }
+  for (const c of cases) {
+    it(`backward matches plain loops on a non-contiguous input for k=${c.k} s=${c.s} p=${c.p} d=${c.d}`, () => {
+      const n = c.xs.reduce((a, b) => a * b);
+      const xa = randArray(n, 24);
+      const ref = refPool(xa, c.xs, c, 'max');
+      const gya = randArray(ref.out.length, 25);
+      // Reference adjoint: each output gradient added at its window's (first) max.
+      const [N, C, H, W] = c.xs;
+      const L = ref.out.length / (N * C);
+      const want = new Float64Array(n);
+      for (let o = 0; o < ref.out.length; o++) want[Math.floor(o / L) * H * W + ref.idx[o]] += gya[o];
+      for (const dtype of ['float64', 'float32'] as const) {
+        // The same values as a transposed view of [N, C, W, H] storage.
+        const xt = tensor(xa, { shape: c.xs, dtype }).transpose(2, 3).contiguous().transpose(2, 3).requiresGrad_();
+        expect(xt.isContiguous()).toBe(false);
+        const y = F.maxPool2d(xt, c.k, { stride: c.s, padding: c.p, dilation: c.d });
+        y.backward(tensor(gya, { shape: ref.shape, dtype }));
+        expectClose(xt.grad!, want, dtype === 'float64' ? 1e-12 : 1e-5);
+      }
+    });
+  }
   it('gradient goes to the max of each window; gradcheck and gradgradcheck', () => {
+    // Overlapping, padded windows: the backward kernel accumulates; its own backward gathers.
+    gradgradcheck((x) => F.maxPool2d(x, [3, 2], { stride: 1, padding: 1 }), [rt([2, 2, 4, 5], 26, { requiresGrad: true })]);
     const x = rt([2, 2, 5, 4], 22, { requiresGrad: true });
     gradcheck((x) => F.maxPool2d(x, [2, 3], { stride: [2, 1], padding: [1, 1] }), [x]);
     gradgradcheck((x) => F.maxPool2d(x, 2), [rt([1, 1, 4, 4], 23, { requiresGrad: true })]);

@@ -314,11 +314,16 @@ static void check_conv(Napi::Env env, const char* op, const View& x, const View&
   if (x.ndim != 4) range_error(env, std::string(op) + ": input must be 4-D NCHW, got " + shape_str(x));
   require_float(env, op, x, "input");
   require_contiguous(env, op, x, "input");
-  require_contiguous(env, op, col, "columns");
   require_dtype(env, op, col, x.dtype, "columns");
   if (g.OH <= 0 || g.OW <= 0) range_error(env, std::string(op) + ": kernel larger than padded input " + shape_str(x));
   if (col.ndim != 3 || col.shape[0] != g.N || col.shape[1] != g.C * g.KH * g.KW || col.shape[2] != g.OH * g.OW)
     range_error(env, std::string(op) + ": columns shape " + shape_str(col) + " does not match the geometry");
+  // The two dense layouts of backend.h: [N, K, L] storage or [K, N, L] storage.
+  const int64_t N = col.shape[0], K = col.shape[1], L = col.shape[2];
+  const bool knl = (L == 1 || col.strides[2] == 1) && (N == 1 || col.strides[0] == L) && (K == 1 || col.strides[1] == N * L);
+  if (!col.contiguous() && !knl)
+    range_error(env, std::string(op) + ": columns " + shape_str(col) + " must be stored as [N, K, L] or [K, N, L], got strides [" +
+                         std::to_string(col.strides[0]) + "," + std::to_string(col.strides[1]) + "," + std::to_string(col.strides[2]) + "]");
 }
 
 // im2col(col, x) meta: col, x, geometry
@@ -371,6 +376,33 @@ TF_EXPORT(maxpool2d) {
   if (!ok) range_error(env, "maxPool2d: output shape " + shape_str(out) + " does not match the geometry");
   require_same_shape(env, "maxPool2d", out, iv, "output", "indices");
   backend::maxpool2d(out, iv, xv, g);
+  return env.Undefined();
+}
+
+// maxpool2dBackward(dx, gy, indices) meta: dx, gy, indices, geometry. dx is
+// overwritten (zeroed, then the gradients added at the indices).
+TF_EXPORT(maxpool2dBackward) {
+  const char* op = "maxPool2dBackward";
+  Napi::Env env = info.Env();
+  StorageBox* d = storage_arg(info, 0, op);
+  StorageBox* gy = storage_arg(info, 1, op);
+  StorageBox* ix = storage_arg(info, 2, op);
+  Meta m(info, op);
+  View dx = m.view(d, "input gradient"), gv = m.view(gy, "output gradient"), iv = m.view(ix, "indices");
+  if (dx.ndim != 4) range_error(env, std::string(op) + ": input gradient must be 4-D NCHW, got " + shape_str(dx));
+  backend::ConvGeom g = read_geom(m, dx);
+  require_float(env, op, dx, "input gradient");
+  require_dtype(env, op, gv, dx.dtype, "output gradient");
+  require_dtype(env, op, iv, DType::I32, "indices");
+  require_contiguous(env, op, dx, "input gradient");
+  require_contiguous(env, op, gv, "output gradient");
+  require_contiguous(env, op, iv, "indices");
+  if (g.OH <= 0 || g.OW <= 0) range_error(env, std::string(op) + ": kernel larger than padded input " + shape_str(dx));
+  bool ok = gv.ndim == 4 && gv.shape[0] == g.N && gv.shape[1] == g.C && gv.shape[2] == g.OH && gv.shape[3] == g.OW;
+  if (!ok) range_error(env, std::string(op) + ": output gradient shape " + shape_str(gv) + " does not match the geometry for input " + shape_str(dx));
+  require_same_shape(env, op, gv, iv, "output gradient", "indices");
+  if (d == gy || d == ix) range_error(env, std::string(op) + ": the input gradient must not alias its inputs");
+  try { backend::maxpool2d_backward(dx, gv, iv, g); } catch (const Error& e) { range_error(env, e.what()); }
   return env.Undefined();
 }
 

@@ -68,12 +68,17 @@ void index_select(const View& out, const View& a, const View& index, int dim);
 
 // Convolution helpers on contiguous NCHW tensors.
 struct ConvGeom { int64_t N, C, H, W, KH, KW, SH, SW, PH, PW, DH, DW, OH, OW; };
-// col: [N, C*KH*KW, OH*OW]
+// col: [N, C*KH*KW, OH*OW], unit stride on the last dim; its first two dims are
+// either contiguous ([N, K, L] storage) or swapped ([K, N, L] storage, which
+// makes the batch's columns one [K, N*L] GEMM operand).
 void im2col(const View& col, const View& x, const ConvGeom& g);
 // x += col2im(col)  (x zeroed by the caller)
 void col2im(const View& x, const View& col, const ConvGeom& g);
 // Max pooling; indices are flat positions within each H*W plane (int32).
 void maxpool2d(const View& out, const View& indices, const View& x, const ConvGeom& g);
+// Its adjoint: dx = 0, then dx[n][c][indices[n][c][j]] += gy[n][c][j]. Throws
+// tf::Error for an index outside [0, H*W). All views contiguous.
+void maxpool2d_backward(const View& dx, const View& gy, const View& indices, const ConvGeom& g);
 
 // Fused optimizer updates on contiguous tensors of one float dtype.
 struct AdamArgs { double lr, beta1, beta2, eps, weight_decay, bc1, bc2; bool decoupled, amsgrad; };

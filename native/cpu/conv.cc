@@ -1,46 +1,103 @@
 // im2col / col2im for convolution through GEMM, and max pooling with indices.
 // One (image, channel) plane per task: planes never share output memory, so
 // col2im's accumulation needs no atomics.
+#include <algorithm>
+#include <atomic>
 #include <limits>
+#include <string>
 
 #include "../common/backend.h"
 #include "parallel.h"
+#include "pointwise.h"
 
 namespace tf {
 namespace backend {
 namespace {
 
+// Output columns [ow_lo, ow_hi) of kernel column kw read inside the image;
+// the rest read padding. Hoisting this out of the row loop leaves a branch-free
+// inner loop (a plain copy or add when the stride is 1, which vectorises).
+inline void valid_cols(const ConvGeom& g, int64_t kw, int64_t& lo, int64_t& hi) {
+  const int64_t off = kw * g.DW - g.PW;  // iw = ow * SW + off
+  lo = off >= 0 ? 0 : (-off + g.SW - 1) / g.SW;
+  hi = g.W - off <= 0 ? 0 : (g.W - off + g.SW - 1) / g.SW;
+  hi = std::min(hi, g.OW);
+  lo = std::min(lo, hi);
+}
+
+// col may be laid out [N, K, L] or [K, N, L] (its strides say which; L is unit
+// stride): conv2d uses the second so that the whole batch is one GEMM.
 struct Im2colK {
   template <class T> static void run(const View& colv, const View& xv, const ConvGeom& g, bool to_col) {
     T* col = colv.ptr<T>();
     T* x = xv.ptr<T>();
-    const int64_t L = g.OH * g.OW, KK = g.KH * g.KW;
+    const int64_t KK = g.KH * g.KW, sN = colv.strides[0], sK = colv.strides[1];
+    // Walk the planes in the columns' storage order. Stored [K, N, L], the
+    // rows of image n+1 follow those of image n, while one image's K rows are
+    // N*L apart: taking images fastest keeps the accesses streaming (col2im
+    // of [100, 288, 121] columns went 9.7 -> 3.0 ms on 1 thread).
+    const bool n_fastest = sN < sK;
     cpu::parallel_for(g.N * g.C, 1, [&](int64_t p0, int64_t p1) {
       for (int64_t p = p0; p < p1; p++) {
-        const int64_t n = p / g.C, c = p % g.C;
-        T* xp = x + p * g.H * g.W;
-        T* cp = col + (n * g.C * KK + c * KK) * L;
+        const int64_t n = n_fastest ? p % g.N : p / g.C, c = n_fastest ? p / g.N : p % g.C;
+        T* xp = x + (n * g.C + c) * g.H * g.W;
         for (int64_t kh = 0; kh < g.KH; kh++)
           for (int64_t kw = 0; kw < g.KW; kw++) {
-            T* row = cp + (kh * g.KW + kw) * L;
+            T* row = col + n * sN + (c * KK + kh * g.KW + kw) * sK;
+            int64_t lo, hi;
+            valid_cols(g, kw, lo, hi);
+            const int64_t off = kw * g.DW - g.PW;
             for (int64_t oh = 0; oh < g.OH; oh++) {
               const int64_t ih = oh * g.SH - g.PH + kh * g.DH;
               T* r = row + oh * g.OW;
-              if (ih < 0 || ih >= g.H) {
-                if (to_col) for (int64_t ow = 0; ow < g.OW; ow++) r[ow] = T(0);
-                continue;
-              }
-              T* xr = xp + ih * g.W;
-              for (int64_t ow = 0; ow < g.OW; ow++) {
-                const int64_t iw = ow * g.SW - g.PW + kw * g.DW;
-                const bool in = iw >= 0 && iw < g.W;
-                if (to_col) r[ow] = in ? xr[iw] : T(0);
-                else if (in) xr[iw] += r[ow];
+              const bool in = ih >= 0 && ih < g.H;
+              if (to_col) {
+                if (!in) { std::fill(r, r + g.OW, T(0)); continue; }
+                const T* xr = xp + ih * g.W + off;
+                std::fill(r, r + lo, T(0));
+                if (g.SW == 1) std::copy(xr + lo, xr + hi, r + lo);
+                else for (int64_t ow = lo; ow < hi; ow++) r[ow] = xr[ow * g.SW];
+                std::fill(r + hi, r + g.OW, T(0));
+              } else if (in) {
+                T* xr = xp + ih * g.W + off;
+                if (g.SW == 1) for (int64_t ow = lo; ow < hi; ow++) xr[ow] += r[ow];
+                else for (int64_t ow = lo; ow < hi; ow++) xr[ow * g.SW] += r[ow];
               }
             }
           }
       }
     });
+  }
+};
+
+// The adjoint of max pooling: each plane of dx is zeroed, then every output
+// gradient is added at its saved index. Planes are independent, so they run in
+// parallel with no atomics; overlapping windows add in output order.
+struct MaxPoolBackK {
+  template <class T> static void run(const View& dxv, const View& gyv, const View& idxv, const ConvGeom& g) {
+    T* dx = dxv.ptr<T>();
+    const T* gy = gyv.ptr<T>();
+    const int32_t* ind = idxv.ptr<int32_t>();
+    const int64_t HW = g.H * g.W, L = g.OH * g.OW;
+    std::atomic<bool> bad{false};
+    cpu::parallel_for(g.N * g.C, std::max<int64_t>(1, cpu::kPointwiseGrain / (HW + L)), [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; p++) {
+        T* d = dx + p * HW;
+        const T* s = gy + p * L;
+        const int32_t* ip = ind + p * L;
+        std::fill(d, d + HW, T(0));
+        for (int64_t j = 0; j < L; j++) {
+          if ((uint32_t)ip[j] < (uint64_t)HW) d[ip[j]] += s[j];
+          else bad.store(true, std::memory_order_relaxed);
+        }
+      }
+    });
+    if (!bad) return;
+    // Error path only: name the first bad index, as the CUDA backend does.
+    const int64_t total = g.N * g.C * L;
+    for (int64_t j = 0; j < total; j++)
+      if ((uint32_t)ind[j] >= (uint64_t)HW)
+        throw Error("maxPool2dBackward: index " + std::to_string(ind[j]) + " is out of range for a plane of " + std::to_string(HW) + " elements");
   }
 };
 
@@ -54,29 +111,28 @@ struct MaxPoolK {
         const T* xp = x + p * g.H * g.W;
         T* op = out + p * g.OH * g.OW;
         int32_t* ip = ind + p * g.OH * g.OW;
-        // MaxPool2d(2), the common case: branch-free selects over the 2x2
-        // window (random data makes the comparisons unpredictable, and
-        // selects let the compiler vectorise the row).
+        // MaxPool2d(2), the common case: the 2x2 window as a tree (each row's
+        // pair, then the two rows), which picks the same winner as the
+        // sequential scan (the first NaN, else the first maximum), with
+        // branch-free selects (select_bits: 13 -> 1.9 ms for 540K windows).
         if (g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.DH == 1 && g.DW == 1 && g.PH == 0 && g.PW == 0) {
-          for (int64_t oh = 0; oh < g.OH; oh++) {
-            const T* r0 = xp + 2 * oh * g.W;
-            const T* r1 = r0 + g.W;
-            T* orow = op + oh * g.OW;
-            int32_t* irow = ip + oh * g.OW;
-            const int32_t base = (int32_t)(2 * oh * g.W);
-            for (int64_t ow = 0; ow < g.OW; ow++) {
-              const T c[4] = {r0[2 * ow], r0[2 * ow + 1], r1[2 * ow], r1[2 * ow + 1]};
-              const int32_t at[4] = {0, 1, (int32_t)g.W, (int32_t)g.W + 1};
-              T best = c[0];
-              int32_t bi = at[0];
-              for (int k = 1; k < 4; k++) {
-                // Larger wins; the first NaN wins and then stays (PyTorch propagates NaN).
-                const bool take = (c[k] > best) | ((c[k] != c[k]) & (best == best));
-                best = take ? c[k] : best;
-                bi = take ? at[k] : bi;
-              }
-              orow[ow] = best;
-              irow[ow] = base + (int32_t)(2 * ow) + bi;
+          const int64_t W = g.W, OW = g.OW, OH = g.OH;
+          // b beats a (a comes first): larger, or NaN where a is not.
+          auto beats = [](T b, T a) { return (b > a) | ((b != b) & (a == a)); };
+          for (int64_t oh = 0; oh < OH; oh++) {
+            const T* r0 = xp + 2 * oh * W;
+            const T* r1 = r0 + W;
+            T* orow = op + oh * OW;
+            int32_t* irow = ip + oh * OW;
+            const int32_t base = (int32_t)(2 * oh * W);
+            for (int64_t ow = 0; ow < OW; ow++) {
+              const T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+              const bool tb = beats(b, a), td = beats(d, c);
+              const T top = cpu::select_bits(tb, b, a), bot = cpu::select_bits(td, d, c);
+              const int32_t it = tb, ib = (int32_t)W + td;
+              const bool tbot = beats(bot, top);
+              orow[ow] = cpu::select_bits(tbot, bot, top);
+              irow[ow] = base + (int32_t)(2 * ow) + it + (int32_t)tbot * (ib - it);
             }
           }
           continue;
@@ -128,6 +184,9 @@ void im2col(const View& col, const View& x, const ConvGeom& g) { TF_DISPATCH_FLO
 void col2im(const View& x, const View& col, const ConvGeom& g) { TF_DISPATCH_FLOAT(x.dtype, Im2colK, col, x, g, false); }
 void maxpool2d(const View& out, const View& indices, const View& x, const ConvGeom& g) {
   TF_DISPATCH_FLOAT(x.dtype, MaxPoolK, out, indices, x, g);
+}
+void maxpool2d_backward(const View& dx, const View& gy, const View& indices, const ConvGeom& g) {
+  TF_DISPATCH_FLOAT(dx.dtype, MaxPoolBackK, dx, gy, indices, g);
 }
 
 }  // namespace backend

@@ -53,6 +53,8 @@ export interface NativeBinding {
   im2col(col: H, x: H): void;
   col2im(x: H, col: H): void;
   maxpool2d(out: H, indices: H, x: H): void;
+  /** maxpool2d's adjoint: dx zeroed, then gy added at the indices; meta: dx, gy, indices, geometry. */
+  maxpool2dBackward(dx: H, gy: H, indices: H): void;
   adamStep(p: H, g: H, m: H, v: H, vmax: Opt, lr: number, b1: number, b2: number, eps: number, wd: number,
     bc1: number, bc2: number, decoupled: boolean, amsgrad: boolean): void;
   sgdStep(p: H, g: H, buf: Opt, lr: number, momentum: number, dampening: number, wd: number, nesterov: boolean,

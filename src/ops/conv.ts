@@ -2,9 +2,10 @@
  * Convolution and pooling on NCHW tensors. Two primitives carry everything:
  * `unfold` (native im2col) and `fold` (native col2im), each the other's
  * adjoint, so each one's backward is the other and derivatives of any order
- * work. conv2d is unfold + the batched GEMM (strided views, no copies);
- * pooling is unfold + a reduction, or a reshape when windows tile the input;
- * maxPool2d uses the native kernel and scatters its gradient at the indices.
+ * work. conv2d is unfold + one GEMM over the whole batch (the columns are
+ * stored [K, N, L] so they are a [K, N*L] matrix); pooling is unfold + a
+ * reduction, or a reshape when windows tile the input; maxPool2d and its
+ * adjoint (the gradient added at the saved indices) are native kernels.
  */
 import { writeInts, writeView } from '../backend/meta';
 import { record } from '../autograd/node';
@@ -12,11 +13,11 @@ import { isFloating } from '../dtype';
 import { fmt } from '../shape';
 import { allocTensor, fromTypedArray, Tensor } from '../tensor';
 import { zerosRaw } from './creation';
-import { scatterAddZeros } from './indexing';
+import { gather } from './indexing';
 import { matmul } from './linalg';
 import { add, div } from './pointwise';
 import { mean, sum } from './reduce';
-import { cat, contiguous, narrow, reshape, squeeze, t, unsqueeze } from './views';
+import { cat, contiguous, narrow, permute, reshape, squeeze, t, unsqueeze } from './views';
 
 /** A size given once for both spatial dims, or as [height, width]. */
 export type Size2 = number | readonly [number, number];
@@ -84,11 +85,16 @@ function batched(x: unknown, op: string, fn: (x4: Tensor) => Tensor): Tensor {
 
 // --------------------------------------------------------- unfold / fold
 
-/** im2col without autograd: x contiguous [N,C,H,W] -> [N, C*KH*KW, OH*OW]. */
-function im2colRaw(x: Tensor, g: Geom): Tensor {
+/**
+ * im2col without autograd: x contiguous [N,C,H,W] -> [N, C*KH*KW, OH*OW]. With
+ * `kMajor` the result is a view of [K, N, L] storage (what conv2d multiplies as
+ * one [K, N*L] matrix); otherwise it is contiguous.
+ */
+function im2colRaw(x: Tensor, g: Geom, kMajor: boolean): Tensor {
   const [n, c, h, w] = x.shape;
   const [oh, ow] = outHW(h, w, g);
-  const col = allocTensor([n, c * g.kh * g.kw, oh * ow], x.dtype, x.device);
+  const k = c * g.kh * g.kw;
+  const col = kMajor ? permute(allocTensor([k, n, oh * ow], x.dtype, x.device), [1, 0, 2]) : allocTensor([n, k, oh * ow], x.dtype, x.device);
   const b = x._storage.binding;
   writeInts(b.meta, writeView(b.meta, writeView(b.meta, 0, col), x), geomInts(g));
   b.im2col(col._storage.handle, x._storage.handle);
@@ -104,14 +110,21 @@ function col2imRaw(col: Tensor, shape: readonly number[], g: Geom): Tensor {
   return x;
 }
 
-function unfoldOp(x: Tensor, g: Geom): Tensor {
+function unfoldOp(x: Tensor, g: Geom, kMajor = false): Tensor {
   const xc = contiguous(x);
   const shape = xc.shape;
-  return record(im2colRaw(xc, g), 'unfold', [xc], (gr) => [foldOp(gr, shape, g)]);
+  return record(im2colRaw(xc, g, kMajor), 'unfold', [xc], (gr) => [foldOp(gr, shape, g)]);
+}
+
+/** Whether col2im reads this [N, K, L] view in place: stored [N, K, L] or [K, N, L]. */
+function nativeColumns(col: Tensor): boolean {
+  const [n, k, l] = col.shape;
+  const [s0, s1, s2] = col._strides;
+  return col.isContiguous() || ((l === 1 || s2 === 1) && (n === 1 || s0 === l) && (k === 1 || s1 === n * l));
 }
 
 function foldOp(col: Tensor, shape: readonly number[], g: Geom): Tensor {
-  const cc = contiguous(col);
+  const cc = nativeColumns(col) ? col : contiguous(col);
   return record(col2imRaw(cc, shape, g), 'fold', [cc], (gr) => [unfoldOp(gr, g)]);
 }
 
@@ -227,22 +240,31 @@ function conv2d4(x: Tensor, weight: Tensor, bias: Tensor | null, o: Conv2dOption
   }
   const g: Geom = { kh, kw, sh, sw, ph, pw, dh, dw };
   const [oh, ow] = checkGeom(x.shape, g, op);
-  // A 1x1 kernel with unit stride and no padding reads each pixel once: the input already is the column buffer.
+  // One GEMM for the whole batch: weight [O, K] times the columns as a
+  // [K, N*L] matrix gives [O, N*L]; per-image products (N=L columns each) keep
+  // the micro-kernel busy for far less time per packing, and the weight
+  // gradient becomes one product with an N*L-long reduction instead of N
+  // products and a sum. A 1x1 kernel with unit stride and no padding reads
+  // each pixel once, so x itself (channels first) is the column matrix.
+  const l = oh * ow;
+  const k = cg * kh * kw;
   const pointwise = kh === 1 && kw === 1 && sh === 1 && sw === 1 && ph === 0 && pw === 0;
-  const cols = pointwise ? reshape(x, [n, c, h * w]) : unfoldOp(x, g);
-  const w2 = reshape(weight, [oc, cg * kh * kw]);
-  let out: Tensor;
+  const cols = pointwise ? permute(reshape(x, [n, c, h * w]), [1, 0, 2]) : permute(unfoldOp(x, g, true), [1, 0, 2]);
+  const cols2 = reshape(cols, [c * kh * kw, n * l]);
+  const w2 = reshape(weight, [oc, k]);
+  let out2: Tensor;
   if (groups === 1) {
-    out = matmul(w2, cols);
+    out2 = matmul(w2, cols2);
   } else {
-    // Group i's rows of the column buffer are one contiguous block: narrow is a view.
+    // Group i's rows of the column matrix are one contiguous block: narrow is a view.
     const ocg = oc / groups;
-    const k = cg * kh * kw;
     const parts: Tensor[] = [];
-    for (let i = 0; i < groups; i++) parts.push(matmul(narrow(w2, 0, i * ocg, ocg), narrow(cols, 1, i * k, k)));
-    out = cat(parts, 1);
+    for (let i = 0; i < groups; i++) parts.push(matmul(narrow(w2, 0, i * ocg, ocg), narrow(cols2, 0, i * k, k)));
+    out2 = cat(parts, 0);
   }
-  if (bias) out = add(out, reshape(bias, [1, oc, 1]));
+  // [O, N, L] -> [N, O, L]: the bias add (or a copy) writes the permuted view out contiguously in one pass.
+  const perm = permute(reshape(out2, [oc, n, l]), [1, 0, 2]);
+  let out = bias ? add(perm, reshape(bias, [1, oc, 1])) : contiguous(perm);
   out = reshape(out, [n, oc, oh, ow]);
   if (trimH) out = narrow(out, 2, 1, oh - 1);
   if (trimW) out = narrow(out, 3, 1, ow - 1);
@@ -293,7 +315,7 @@ export function maxPool2d(x: Tensor, kernelSize: Size2, options: MaxPool2dOption
   const out = batched(x, op, (x4) => {
     const [oh, ow] = checkGeom(x4.shape, g, op);
     const xc = contiguous(x4);
-    const [n, c, h, w] = xc.shape;
+    const [n, c] = xc.shape;
     const y = allocTensor([n, c, oh, ow], xc.dtype, xc.device);
     const idx = allocTensor([n, c, oh, ow], 'int32', xc.device) as Tensor<'int32'>;
     const b = xc._storage.binding;
@@ -302,13 +324,29 @@ export function maxPool2d(x: Tensor, kernelSize: Size2, options: MaxPool2dOption
     writeInts(b.meta, writeView(b.meta, p, xc), geomInts(g));
     b.maxpool2d(y._storage.handle, idx._storage.handle, xc._storage.handle);
     indices = x instanceof Tensor && x.ndim === 3 ? (squeeze(idx, 0) as Tensor<'int32'>) : idx;
-    // The adjoint of picking one element per window: add each gradient at its index.
-    const idx3 = reshape(idx, [n, c, oh * ow]);
-    return record(y, op, [xc], (gr) => {
-      return [reshape(scatterAddZeros([n, c, h * w], 2, idx3, reshape(gr, [n, c, oh * ow])), [n, c, h, w])];
-    });
+    return record(y, op, [xc], (gr) => [maxPoolAdjoint(gr, idx, xc.shape, g)]);
   });
   return o.returnIndices ? [out, indices!] : out;
+}
+
+/**
+ * The adjoint of picking one element per window (maxPool2d's backward): a
+ * zero [N, C, H, W] with each gradient added at its saved index. Its own
+ * adjoint reads the gradient back at the same indices, so double backward works.
+ */
+function maxPoolAdjoint(gy: Tensor, idx: Tensor<'int32'>, shape: readonly number[], g: Geom): Tensor {
+  const gc = contiguous(gy);
+  const dx = allocTensor(shape, gc.dtype, gc.device);
+  const b = gc._storage.binding;
+  let p = writeView(b.meta, 0, dx);
+  p = writeView(b.meta, p, gc);
+  writeInts(b.meta, writeView(b.meta, p, idx), geomInts(g));
+  b.maxpool2dBackward(dx._storage.handle, gc._storage.handle, idx._storage.handle);
+  const [n, c, h, w] = shape;
+  const [, , oh, ow] = idx.shape;
+  return record(dx, 'maxPool2dBackward', [gc], (gg) => [
+    reshape(gather(reshape(gg, [n, c, h * w]), 2, reshape(idx, [n, c, oh * ow])), [n, c, oh, ow]),
+  ]);
 }
 
 /** Options of `avgPool2d` (PyTorch's names and defaults). */

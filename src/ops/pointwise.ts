@@ -113,6 +113,7 @@ const UNARY_GRADS: Partial<Record<UnaryOpName, [UnaryGrad, 'x' | 'y' | '']>> = {
   cos: [(g, x) => mul(g, neg(sin(x))), 'x'],
   tanh: [(g, _x, y) => mul(g, sub(1, square(y))), 'y'],
   sigmoid: [(g, _x, y) => mul(g, mul(y, sub(1, y))), 'y'],
+  // One select instead of a bool->float cast and a multiply (and 0, not NaN, where g is inf/NaN, as PyTorch).
   relu: [(g, _x, y) => where(gt(y, 0), g, 0), 'y'],
   // d/dx x*Phi(x) = Phi(x) + x*phi(x)
   gelu: [
