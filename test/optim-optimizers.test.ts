@@ -2,7 +2,8 @@
 // algorithms in PyTorch's documentation. Gradients are computed in JS from the
 // reference parameters (g = c·p + d_t), so autograd is not involved.
 import { describe, expect, it } from 'vitest';
-import { noGrad, optim, tensor, tidy, Tensor, zeros } from '../src/index';
+import { backendInfo, noGrad, optim, tensor, tidy, Tensor, zeros } from '../src/index';
+import { cpuBinding } from '../src/backend/device';
 
 function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -39,8 +40,9 @@ function runBoth(
   make: (p: Tensor) => optim.Optimizer,
   ref: (p: number[], g: number[], t: number) => void,
   dtype: 'float64' | 'float32' = 'float64',
+  n = 7,
 ): { ours: number[]; theirs: number[] } {
-  const { p0, grad, steps } = problem(seed);
+  const { p0, grad, steps } = problem(seed, n);
   const p = tensor(dtype === 'float64' ? Float64Array.from(p0) : Float32Array.from(p0), { requiresGrad: true });
   const opt = make(p);
   const q = dtype === 'float64' ? p0.slice() : p0.map(Math.fround);
@@ -146,6 +148,30 @@ describe('Adam / AdamW', () => {
   it('float32 parameters follow the float64 reference closely', () => {
     const { ours, theirs } = runBoth(5, (p) => new optim.Adam([p], { lr: 0.01 }), adamRef(0.01, 0.9, 0.999, 1e-8, 0, false, false), 'float32');
     close(ours, theirs, 1e-5, 1e-6);
+  });
+  it('float32 Adam, Adam+L2+AMSGrad and AdamW follow the float64 reference on every ISA (vector bodies and tails)', () => {
+    const start = backendInfo().isa;
+    try {
+      for (const isa of backendInfo().supportedIsas) {
+        expect(cpuBinding.setIsa!(isa)).toBe(true);
+        const cases: [string, (p: Tensor) => optim.Optimizer, ReturnType<typeof adamRef>][] = [
+          ['adam', (p) => new optim.Adam([p], { lr: 0.01 }), adamRef(0.01, 0.9, 0.999, 1e-8, 0, false, false)],
+          ['l2+amsgrad', (p) => new optim.Adam([p], { lr: 0.02, betas: [0.8, 0.9], eps: 1e-6, weightDecay: 0.1, amsgrad: true }), adamRef(0.02, 0.8, 0.9, 1e-6, 0.1, false, true)],
+          ['adamw', (p) => new optim.AdamW([p], { lr: 0.03, weightDecay: 0.2 }), adamRef(0.03, 0.9, 0.999, 1e-8, 0.2, true, false)],
+        ];
+        for (const [name, make, ref] of cases) {
+          // 37 = two 16-lane vectors (four 8-lane ones) and a tail of 5.
+          const { ours, theirs } = runBoth(11, make, ref, 'float32', 37);
+          try {
+            close(ours, theirs, 1e-5, 1e-6);
+          } catch (e) {
+            throw new Error(`${name} on ${isa}: ${(e as Error).message}`);
+          }
+        }
+      }
+    } finally {
+      cpuBinding.setIsa!(start);
+    }
   });
   it('rejects bad betas', () => {
     const p = zeros([1], { requiresGrad: true });

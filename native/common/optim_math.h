@@ -2,6 +2,8 @@
 // updates element i of a parameter and its state, following torch.optim's
 // documented algorithms line by line. The CPU runs apply(i) in a threaded
 // loop (native/cpu/optim.cc); CUDA runs it per thread (native/cuda/optim.cu).
+// Adam on float32 also has SIMD bodies of the same formula per ISA
+// (adam_f32 in native/cpu/vmath_impl.h), as it is the usual training update.
 #pragma once
 #include <cmath>
 
@@ -15,11 +17,13 @@ template <class T>
 struct Adam {
   T *p, *m, *v, *vmax;
   const T* g;
-  T b1, b2, wd, eps, step, sbc2, decay;
+  // isbc2 = 1/sqrt(bias correction 2): a multiply per element instead of a
+  // division (sqrt and division are what bound this loop, not memory).
+  T b1, b2, wd, eps, step, isbc2, decay;
   bool decoupled;
   static Adam make(const View& pv, const View& gv, const View& mv, const View& vv, const View* vmaxv, const backend::AdamArgs& a) {
     return {pv.ptr<T>(), mv.ptr<T>(), vv.ptr<T>(), vmaxv ? vmaxv->ptr<T>() : nullptr, gv.ptr<T>(), (T)a.beta1, (T)a.beta2,
-            (T)a.weight_decay, (T)a.eps, (T)(a.lr / a.bc1), (T)std::sqrt(a.bc2), (T)(1.0 - a.lr * a.weight_decay), a.decoupled};
+            (T)a.weight_decay, (T)a.eps, (T)(a.lr / a.bc1), (T)(1.0 / std::sqrt(a.bc2)), (T)(1.0 - a.lr * a.weight_decay), a.decoupled};
   }
   // DECOUPLED/AMSGRAD are template flags so the CPU loop over i has no
   // branches and vectorises (a run-time flag per element kept it scalar).
@@ -38,7 +42,7 @@ struct Adam {
       vh = vmax[i] > vi ? vmax[i] : vi;
       vmax[i] = vh;
     }
-    p[i] = pi - step * mi / (fn::m_sqrt(vh) / sbc2 + eps);
+    p[i] = pi - step * mi / (fn::m_sqrt(vh) * isbc2 + eps);
   }
   TF_HD inline void apply(int64_t i) const {
     if (decoupled) {

@@ -8,6 +8,7 @@
 #pragma once
 #include <cstdint>
 
+#include "../common/optim_math.h"
 #include "isa.h"
 
 namespace tf {
@@ -28,6 +29,9 @@ struct VMathTable {
   void (*acc_row_f32)(double* acc, const float* x, int64_t n);
   // max over x[0..n) (n >= 1), NaN if any element is NaN.
   float (*max_f32)(const float* x, int64_t n);
+  // Adam / AdamW (amsgrad or not) on elements [begin, end) of a float32
+  // parameter: optim::Adam's formula, a vector at a time.
+  void (*adam_f32)(const optim::Adam<float>& op, bool amsgrad, int64_t begin, int64_t end);
 };
 
 // The table for the active ISA (cheap: an index into three static tables).

@@ -27,6 +27,7 @@ struct V256 {
   static F fnma(F a, F b, F c) { return _mm256_fnmadd_ps(a, b, c); }
   static F min(F a, F b) { return _mm256_min_ps(a, b); }
   static F max(F a, F b) { return _mm256_max_ps(a, b); }
+  static F sqrt(F a) { return _mm256_sqrt_ps(a); }
   static F round(F a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static I cvt(F a) { return _mm256_cvtps_epi32(a); }
   static F cvtf(I a) { return _mm256_cvtepi32_ps(a); }

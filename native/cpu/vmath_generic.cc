@@ -50,6 +50,20 @@ float vmax(const float* x, int64_t n) {
   return m;
 }
 
+// The shared scalar formula (also CUDA's), the reference for the SIMD bodies.
+// (A local copy keeps the scalars in registers; ivdep: the arrays never overlap,
+// the binding checks they are separate tensors. Both let the loop vectorise.)
+template <bool DEC, bool AMS>
+void adam_loop(const optim::Adam<float>& op, int64_t b, int64_t e) {
+  const optim::Adam<float> local = op;
+#pragma GCC ivdep
+  for (int64_t i = b; i < e; i++) local.apply_as<DEC, AMS>(i);
+}
+void adam(const optim::Adam<float>& op, bool amsgrad, int64_t b, int64_t e) {
+  if (op.decoupled) amsgrad ? adam_loop<true, true>(op, b, e) : adam_loop<true, false>(op, b, e);
+  else amsgrad ? adam_loop<false, true>(op, b, e) : adam_loop<false, false>(op, b, e);
+}
+
 }  // namespace
 
 VMathTable vmath_generic() {
@@ -64,7 +78,8 @@ VMathTable vmath_generic() {
           unary_loop<UnaryOp::log1p>,
           sum,
           acc_row,
-          vmax};
+          vmax,
+          adam};
 }
 
 }  // namespace cpu

@@ -324,6 +324,53 @@ float max_f32(const float* x, int64_t n) {
   return m;
 }
 
+// optim::Adam<float>::apply_as over [b, e), W lanes at a time; the tail goes
+// through padded buffers so every element sees the same arithmetic.
+template <class V, bool DEC, bool AMS>
+void adam_run(const optim::Adam<float>& op, int64_t b, int64_t e) {
+  using F = typename V::F;
+  constexpr int W = V::W;
+  const F b1 = V::set(op.b1), omb1 = V::set(1.0f - op.b1), b2 = V::set(op.b2), omb2 = V::set(1.0f - op.b2);
+  const F wd = V::set(op.wd), eps = V::set(op.eps), step = V::set(op.step), isbc2 = V::set(op.isbc2), decay = V::set(op.decay);
+  auto body = [&](float* p, const float* g, float* m, float* v, float* vmax) {
+    F gi = V::load(g), pi = V::load(p);
+    if (DEC) pi = V::mul(pi, decay);
+    else gi = V::fma(wd, pi, gi);
+    const F mi = V::fma(b1, V::load(m), V::mul(omb1, gi));
+    const F vi = V::fma(b2, V::load(v), V::mul(omb2, V::mul(gi, gi)));
+    V::store(m, mi);
+    V::store(v, vi);
+    F vh = vi;
+    if (AMS) {
+      vh = V::max(V::load(vmax), vi);  // x86 max(a, b) is a > b ? a : b, the scalar formula's select
+      V::store(vmax, vh);
+    }
+    V::store(p, V::fnma(step, V::div(mi, V::add(V::mul(V::sqrt(vh), isbc2), eps)), pi));
+  };
+  int64_t i = b;
+  for (; i + W <= e; i += W) body(op.p + i, op.g + i, op.m + i, op.v + i, AMS ? op.vmax + i : nullptr);
+  if (i < e) {
+    alignas(64) float p[W] = {0}, g[W] = {0}, m[W] = {0}, v[W] = {0}, vm[W] = {0};
+    const size_t bytes = (size_t)(e - i) * sizeof(float);
+    std::memcpy(p, op.p + i, bytes);
+    std::memcpy(g, op.g + i, bytes);
+    std::memcpy(m, op.m + i, bytes);
+    std::memcpy(v, op.v + i, bytes);
+    if (AMS) std::memcpy(vm, op.vmax + i, bytes);
+    body(p, g, m, v, vm);
+    std::memcpy(op.p + i, p, bytes);
+    std::memcpy(op.m + i, m, bytes);
+    std::memcpy(op.v + i, v, bytes);
+    if (AMS) std::memcpy(op.vmax + i, vm, bytes);
+  }
+}
+
+template <class V>
+void adam_f32(const optim::Adam<float>& op, bool amsgrad, int64_t b, int64_t e) {
+  if (op.decoupled) amsgrad ? adam_run<V, true, true>(op, b, e) : adam_run<V, true, false>(op, b, e);
+  else amsgrad ? adam_run<V, false, true>(op, b, e) : adam_run<V, false, false>(op, b, e);
+}
+
 template <class V>
 VMathTable make_table(Isa isa) {
   return {isa,
@@ -337,7 +384,8 @@ VMathTable make_table(Isa isa) {
           apply<V, kLog1p>,
           sum_f32<V>,
           acc_row_f32<V>,
-          max_f32<V>};
+          max_f32<V>,
+          adam_f32<V>};
 }
 
 }  // namespace TF_VMATH_NS
