@@ -88,6 +88,18 @@ describe('memory', () => {
     expect(others[99].sum().item()).toBe(0);
   });
 
+  it('backward frees the temporaries of each backward closure at once (no GC needed)', () => {
+    const x = tf.randn([1000], { requiresGrad: true });
+    const y = x.tanh().mul(x).sum();
+    const before = tf.memoryStats().liveBytes;
+    y.backward();
+    // Left: x.grad, x's two gradient contributions, mul's output grad (4 KB each)
+    // and the scalar seed. tanh's backward, 1 - y^2 then a product, made two
+    // more 4 KB temporaries that are already gone.
+    expect(tf.memoryStats().liveBytes - before).toBeLessThanOrEqual(4 * 4096 + 64);
+    expect(x.grad!.shape).toEqual([1000]);
+  });
+
   it('an ordinary loop with no dispose calls runs in bounded memory (finalizers free tensors)', async () => {
     const w = tf.randn([256, 256], { requiresGrad: true });
     const x = tf.randn([64, 256]);

@@ -11,6 +11,7 @@ import { isAnomalyEnabled, setGradEnabled } from './grad-mode';
 import type { Node } from './node';
 import { sumTo } from '../ops/reduce';
 import { add, isnan, isinf } from '../ops/pointwise';
+import { tidy } from '../memory';
 
 export interface EngineOptions {
   retainGraph: boolean;
@@ -123,7 +124,12 @@ export function runBackward(roots: readonly Tensor[], grads: readonly Tensor[], 
         }
       }
       const needs = node.inputs.map((x) => x !== null);
-      const ins = node.backwardFn(g, needs);
+      // Without createGraph nothing but its result outlives a backward closure,
+      // so its temporaries (masks, casts, partial products) are freed when it
+      // returns instead of waiting for the GC; with createGraph the new graph
+      // may have saved them.
+      const fn = node.backwardFn;
+      const ins = opts.createGraph ? fn(g, needs) : tidy(() => fn(g, needs));
       if (!opts.retainGraph) node.release();
       for (let i = 0; i < node.inputs.length; i++) {
         const inp = node.inputs[i];
