@@ -248,6 +248,20 @@ describe('engine behaviour', () => {
     c.sum().backward();
     expect(seen).toEqual([1, 1]);
     expect(a.grad!.toArray()).toEqual([1, 1]);
+    // Gradients a hook keeps, a retained grad and grad()'s results outlive
+    // backward (which frees the intermediate gradients it made when it returns).
+    let kept: tf.Tensor | null = null;
+    const d = a.mul(3);
+    const e = d.exp();
+    e.retainGrad();
+    d.registerHook((g) => {
+      kept = g;
+    });
+    e.sum().backward();
+    expect(Array.from(kept!.data())).toEqual(Array.from(a.mul(3).exp().data()));
+    expect(Array.from(e.grad!.data())).toEqual([1, 1]);
+    const [ga] = grad([a.mul(a).sum()], [a]);
+    expect(ga!.toArray()).toEqual([2, 4]);
     expect(a.detach().requiresGrad).toBe(false);
     expect(a.detach()._storage).toBe(a._storage);
   });

@@ -47,8 +47,19 @@ export function runBackward(roots: readonly Tensor[], grads: readonly Tensor[], 
   const seen = new Set<Node>();
   const stack: Node[] = [];
 
+  // Tensors handed to user code (hooks, retained grads): they outlive backward.
+  const escaped: Tensor[] = [];
+  const runHooks = (hooks: ((g: Tensor) => Tensor | void)[], g: Tensor): Tensor => {
+    for (const h of hooks) {
+      escaped.push(g);
+      g = h(g) ?? g;
+    }
+    escaped.push(g);
+    return g;
+  };
+
   const deliverLeaf = (t: Tensor, g: Tensor): void => {
-    if (t._hooks) for (const h of t._hooks) g = h(g) ?? g;
+    if (t._hooks) g = runHooks(t._hooks, g);
     if (capture && capture.has(t)) {
       capture.set(t, addGrad(capture.get(t), g));
       return;
@@ -92,7 +103,7 @@ export function runBackward(roots: readonly Tensor[], grads: readonly Tensor[], 
   }
   nodes.sort((a, b) => b.seq - a.seq);
 
-  setGradEnabled(opts.createGraph, () => {
+  const body = (): void => setGradEnabled(opts.createGraph, () => {
     // Leaf roots (a leaf tensor passed as an output).
     for (let i = 0; i < roots.length; i++) if (!roots[i].gradFn) deliverLeaf(roots[i], grads[i]);
 
@@ -100,10 +111,11 @@ export function runBackward(roots: readonly Tensor[], grads: readonly Tensor[], 
       let g = pending.get(node);
       pending.delete(node);
       if (g === undefined) continue;
-      if (node.hooks) for (const h of node.hooks) g = h(g) ?? g;
+      if (node.hooks) g = runHooks(node.hooks, g);
       if (node.retained) {
         const r = node.retained;
         r.grad = r.grad === null ? g.detach() : add(r.grad, g.detach());
+        escaped.push(r.grad);
       }
       const asInput = captureNode.get(node);
       if (asInput && capture) capture.set(asInput, addGrad(capture.get(asInput), g));
@@ -143,6 +155,11 @@ export function runBackward(roots: readonly Tensor[], grads: readonly Tensor[], 
       }
     }
   });
+  // Without createGraph the intermediate gradients die with backward: a scope
+  // frees them at its end (no GC finalizers), keeping leaf grads (kept), what
+  // escaped to user code, and grad()'s results.
+  if (opts.createGraph) body();
+  else tidy(() => (body(), [escaped, capture ? [...capture.values()] : []]));
 
   if (!capture) return [];
   return opts.inputs!.map((t, i) => {
