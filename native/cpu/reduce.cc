@@ -172,7 +172,7 @@ bool try_fast_sum(ReduceOp op, const View& out, const View& a, int nred, const B
     return false;
   } else {
     if (op != ReduceOp::sum && op != ReduceOp::mean) return false;
-    if (out.dtype != a.dtype || blk.size == 0 || blk.nd != 1) return false;
+    if (out.dtype != a.dtype || blk.size == 0) return false;
     const int k = out.ndim;
     const int64_t nout = out.numel();
     if (nout == 0) return false;
@@ -183,6 +183,27 @@ bool try_fast_sum(ReduceOp op, const View& out, const View& a, int nred, const B
     const int64_t* st[2] = {a.strides, out.strides};
     const int kd = k == 0 ? 1 : collapse_dims(k, out.shape, 2, st, kshape, kst);
     if (k == 0) { kshape[0] = 1; kst[0][0] = kst[1][0] = 0; }
+    if (blk.nd > 1) {
+      // Several reduced dims, the innermost contiguous (the conv bias gradient:
+      // sum over N and the spatial dims of [N, C, L]): each output adds up
+      // contiguous rows, in a fixed order.
+      if (blk.strides[blk.nd - 1] != 1 || kd != 1) return false;
+      const int64_t inner = blk.shape[blk.nd - 1], rows = blk.size / inner;
+      cpu::parallel_for(nout, std::max<int64_t>(1, 32768 / blk.size), [&](int64_t b, int64_t e) {
+        for (int64_t o = b; o < e; o++) {
+          double s = 0;
+          int64_t idx[kMaxDims] = {0};
+          for (int64_t r = 0; r < rows; r++) {
+            int64_t off = o * kst[0][0];
+            for (int d = 0; d < blk.nd - 1; d++) off += idx[d] * blk.strides[d];
+            s += sum_contiguous(base + off, inner);
+            for (int d = blk.nd - 2; d >= 0 && ++idx[d] == blk.shape[d]; d--) idx[d] = 0;
+          }
+          store_as<T>(out, out.offset + o * kst[1][0], s / div);
+        }
+      });
+      return true;
+    }
     if (blk.strides[0] == 1) {
       if (kd != 1) return false;
       const int64_t n = blk.size;
