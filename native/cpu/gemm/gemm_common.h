@@ -33,6 +33,36 @@ struct Args {
   int pack_mode;
 };
 
+// (Internal linkage: this header is compiled into the ISA objects too, and an
+// out-of-line copy built with AVX-512 flags must never be what baseline code
+// links against.)
+namespace {
+
+// True if `rows` rows `stride` bytes apart crowd some set of a 32 KB 8-way L1
+// (64 sets of 64-byte lines) with more than 4 of them, leaving too few ways
+// for the B sliver and C.
+inline bool rows_alias(int64_t stride, int rows) {
+  int count[64] = {0};
+  for (int i = 0; i < rows; i++)
+    if (++count[((i * stride) >> 6) & 63] > 4) return true;
+  return false;
+}
+
+// Whether a tile reads A in place (the driver's choice, also used by the
+// thread split, which may cut tiles finer only when that adds no A packing):
+// row-major A unless its MR row pointers alias in L1; a transposed A when K
+// is short enough for its slivers to stay in L1.
+template <class T>
+inline bool a_rows_in_place(const Args<T>& g, int mr) {
+  return g.csa == 1 && g.pack_mode != 1 && (g.pack_mode == 2 || !rows_alias(g.rsa * (int64_t)sizeof(T), mr));
+}
+template <class T>
+inline bool a_cols_in_place(const Args<T>& g, int mr) {
+  return !a_rows_in_place(g, mr) && g.rsa == 1 && g.pack_mode != 1 && (g.pack_mode == 2 || g.K <= 192);
+}
+
+}  // namespace
+
 // One ISA's implementation: `tile` computes C[m0:m1, n0:n1] completely
 // (all of K, epilogue included) on the calling thread; the driver hands each
 // thread a disjoint tile, aligned to mr rows and nr columns.

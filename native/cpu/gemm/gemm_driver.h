@@ -40,16 +40,6 @@ using tf::cpu::gemm::Args;
 inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
 inline int64_t round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
 
-// True if `rows` rows `stride` bytes apart crowd some set of a 32 KB 8-way L1
-// (64 sets of 64-byte lines) with more than 4 of them, leaving too few ways
-// for the B sliver and C.
-inline bool rows_alias(int64_t stride, int rows) {
-  int count[64] = {0};
-  for (int i = 0; i < rows; i++)
-    if (++count[((i * stride) >> 6) & 63] > 4) return true;
-  return false;
-}
-
 // acc[MR][NV] += A(MR x kc) * B(kc x NR), then C = (load_c ? C : 0) + acc,
 // + bias, ReLU, storing only mr x nr. ROWA: A(i,k) = a[i*as + k] (row-major A
 // read in place); otherwise A(i,k) = a[i + k*as] (packed, as == MR, or a
@@ -212,10 +202,8 @@ struct Tile {
     // transposed A sliver spans 1-2 lines per k, so only a short K fits L1.
     // Packing a transposed A is a memcpy per k; a row-major one, a transpose
     // amortised over the tile's columns.
-    const bool a_row = g.csa == 1 && g.pack_mode != 1 &&
-                       (g.pack_mode == 2 || !rows_alias(g.rsa * (int64_t)sizeof(T), MR));
-    const bool a_col = !a_row && g.rsa == 1 && g.pack_mode != 1 && (g.pack_mode == 2 || K <= 192);
-    const bool a_direct = a_row || a_col;
+    const bool a_row = tf::cpu::gemm::a_rows_in_place(g, MR);
+    const bool a_direct = a_row || tf::cpu::gemm::a_cols_in_place(g, MR);
     const bool b_direct = g.csb == 1 && g.pack_mode != 1 && (g.pack_mode == 2 || mt <= kDirectBMaxRows);
     const int64_t kcap = imin(KC, K);
 
