@@ -104,29 +104,34 @@ std::string shape_str(const View& v) {
   return s.str();
 }
 
-StorageBox* optional_storage_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  if (i >= info.Length()) return nullptr;
-  double h;
-  if (napi_get_value_double(info.Env(), info[i], &h) == napi_ok) return storage_arg(info, i, op);
-  if (info[i].IsNull() || info[i].IsUndefined()) return nullptr;
-  return storage_arg(info, i, op);  // throws the usual message
-}
+namespace {
 
-StorageBox* box_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
+// Reads argument i as a handle: is_number tells whether it was a number (h).
+// TypeError unless it names a box of this addon and environment; a stale or
+// disposed one gives nullptr/the freed box when allow_freed, else TypeError.
+StorageBox* checked_box(const Napi::CallbackInfo& info, size_t i, const char* op, bool allow_freed) {
   double h = -1;
   Lookup why = Lookup::kForeign;
-  StorageBox* b = nullptr;
-  if (i < info.Length() && napi_get_value_double(info.Env(), info[i], &h) == napi_ok) b = find_box(info.Env(), h, &why);
+  StorageBox* box = nullptr;
+  if (i < info.Length() && napi_get_value_double(info.Env(), info[i], &h) == napi_ok) box = find_box(info.Env(), h, &why);
   if (why == Lookup::kForeign)
     type_error(info.Env(), std::string(op) + ": argument " + std::to_string(i) + " must be a tensorforge storage handle");
-  return b;
-}
-
-StorageBox* storage_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  StorageBox* box = box_arg(info, i, op);
-  if (!box || box->freed) type_error(info.Env(), std::string(op) + ": tensor was used after dispose()");
+  if (!allow_freed && (!box || box->freed)) type_error(info.Env(), std::string(op) + ": tensor was used after dispose()");
   return box;
 }
+
+}  // namespace
+
+StorageBox* optional_storage_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
+  if (i >= info.Length()) return nullptr;
+  napi_valuetype t = napi_undefined;
+  napi_typeof(info.Env(), info[i], &t);
+  return t == napi_null || t == napi_undefined ? nullptr : checked_box(info, i, op, false);
+}
+
+StorageBox* box_arg(const Napi::CallbackInfo& info, size_t i, const char* op) { return checked_box(info, i, op, true); }
+
+StorageBox* storage_arg(const Napi::CallbackInfo& info, size_t i, const char* op) { return checked_box(info, i, op, false); }
 
 double number_arg(const Napi::CallbackInfo& info, size_t i, const char* op, const char* what) {
   double d = 0;
