@@ -175,11 +175,22 @@ void pack_b(int64_t kc, int64_t nc, const typename V::T* b, int64_t rsb, int64_t
       for (; k < kc; k++)
         for (int64_t j = 0; j < NR; j++) dst[k * NR + j] = src[k + j * csb];
     } else {
-      for (int64_t k = 0; k < kc; k++) {
-        int64_t j = 0;
-        for (; j < nr; j++) dst[k * NR + j] = src[k * rsb + j * csb];
-        for (; j < NR; j++) dst[k * NR + j] = T(0);
+      // An edge sliver (nr < NR) or general strides. A sliver at most one
+      // vector wide feeds the one-vector kernel, which reads only W lanes, so
+      // only those are zero-filled; with k contiguous (a transposed B, e.g.
+      // the conv weight gradient's columns) each column is read as a run.
+      const int64_t width = nr <= W ? W : NR;
+      if (rsb == 1) {
+        for (int64_t j = 0; j < nr; j++) {
+          const T* col = src + j * csb;
+          for (int64_t k = 0; k < kc; k++) dst[k * NR + j] = col[k];
+        }
+      } else {
+        for (int64_t k = 0; k < kc; k++)
+          for (int64_t j = 0; j < nr; j++) dst[k * NR + j] = src[k * rsb + j * csb];
       }
+      for (int64_t k = 0; k < kc; k++)
+        for (int64_t j = nr; j < width; j++) dst[k * NR + j] = T(0);
     }
     dst += NR * kc;
   }
