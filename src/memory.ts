@@ -22,10 +22,31 @@ function collectStorages(x: unknown, keep: Set<Storage>, seen: Set<unknown>): vo
   }
 }
 
+let handleBuffer = new Float64Array(256);
+
+/** Disposes storages with one native call per addon (a scope's end frees hundreds at once). */
+function disposeAll(storages: readonly Storage[]): void {
+  if (storages.length === 0) return;
+  const buf = handleBuffer.length >= storages.length ? handleBuffer : (handleBuffer = new Float64Array(storages.length * 2));
+  let n = 0;
+  let binding = storages[0].binding;
+  for (const s of storages) {
+    if (s.binding !== binding) {
+      binding.disposeMany(buf, n);
+      binding = s.binding;
+      n = 0;
+    }
+    buf[n++] = s.handle;
+  }
+  binding.disposeMany(buf, n);
+}
+
 /**
  * Runs `fn` and frees every tensor created inside it except those reachable
- * from its result (tensors, arrays and plain objects of tensors), like
- * `tf.tidy`. Not needed for correctness; it returns memory sooner.
+ * from its result (tensors, arrays and plain objects of tensors) or kept with
+ * `keep()`, like `tf.tidy`. Not needed for correctness; it returns memory
+ * sooner, and its tensors skip the GC bookkeeping (no finalizer is attached
+ * until a tensor outlives the outermost scope), so small ops run faster in it.
  * @example const y = tidy(() => x.mul(2).add(1)); // the x.mul(2) temporary is freed now
  */
 export function tidy<T>(fn: () => T): T {
@@ -48,10 +69,9 @@ export function tidy<T>(fn: () => T): T {
   const keep = new Set<Storage>();
   collectStorages(result, keep, new Set());
   const survivors: Storage[] = [];
-  for (const s of scope) {
-    if (keep.has(s) || s.kept) survivors.push(s);
-    else s.binding.dispose(s.handle);
-  }
+  const doomed: Storage[] = [];
+  for (const s of scope) (keep.has(s) || s.kept ? survivors : doomed).push(s);
+  disposeAll(doomed);
   releaseToParent(survivors);
   return result;
 }

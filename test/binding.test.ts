@@ -23,6 +23,15 @@ describe('native argument validation', () => {
     expect(() => b.dispose(null as unknown as StorageHandle)).toThrow(TypeError);
   });
 
+  it('disposeMany frees a batch and validates it', () => {
+    const h1 = b.alloc(0, 8), h2 = b.alloc(0, 8);
+    b.disposeMany(Float64Array.of(h1, h2, h1), 3); // a repeat is a no-op, as for dispose()
+    expect(b.isDisposed(h1) && b.isDisposed(h2)).toBe(true);
+    expect(() => b.disposeMany([h1] as unknown as Float64Array, 1)).toThrow(/Float64Array/);
+    expect(() => b.disposeMany(Float64Array.of(h1), 2)).toThrow(RangeError);
+    expect(() => b.disposeMany(Float64Array.of(42), 1)).toThrow(/element 0 is not a tensorforge storage handle/);
+  });
+
   it('rejects views that reach outside their storage', () => {
     view(view(0, [6], [1]), [7], [1]);
     expect(() => b.unary(2, o, s, 0, 0)).toThrow(/reaches element 6 of a storage of 6/);

@@ -9,6 +9,18 @@ namespace binding {
 
 namespace {
 
+// V8 is told about native memory in steps of at least 1 MB (per JS thread):
+// its GC heuristics need the trend, not every 16-byte tensor, and the call
+// costs as much as the rest of a tiny op's allocation.
+void report_external(Napi::BasicEnv env, int64_t delta) {
+  static thread_local int64_t pending = 0;
+  pending += delta;
+  if (pending >= (1 << 20) || pending <= -(1 << 20)) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, pending);
+    pending = 0;
+  }
+}
+
 // Returns a box's slot once nothing can use it: its memory is released and
 // no async read still holds it (else the read's completion does this).
 void retire_box(Napi::BasicEnv env, StorageBox* box) {
@@ -59,7 +71,7 @@ StorageBox* make_storage(Napi::Env env, DType dtype, int64_t numel, const char* 
   box->nbytes = nbytes;
   box->dtype = dtype;
   if (owner) set_owner(env, box, owner, op);
-  Napi::MemoryManagement::AdjustExternalMemory(env, (int64_t)nbytes);
+  report_external(env, (int64_t)nbytes);
   return box;
 }
 
@@ -142,13 +154,34 @@ TF_EXPORT(toTyped) {
 
 // dispose(storage): frees now; later use throws, a second dispose is a no-op.
 // A box without a GC owner returns its slot at once (its handle goes stale).
-TF_EXPORT(dispose) {
-  Napi::Env env = info.Env();
-  StorageBox* box = box_arg(info, 0, "dispose");
+static void dispose_box(Napi::Env env, StorageBox* box) {
   if (box && !box->freed) {
     if (box->owned) release_storage(env, box);
     else retire_box(env, box);
   }
+}
+
+// disposeMany(handles: Float64Array, n): dispose() of handles[0..n), in one
+// call (a tidy scope's end frees all its tensors at once).
+TF_EXPORT(disposeMany) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    type_error(env, "disposeMany: handles must be a Float64Array");
+  Napi::Float64Array hs = info[0].As<Napi::Float64Array>();
+  const int64_t n = int_arg(info, 1, "disposeMany", "count", 0, (int64_t)hs.ElementLength());
+  for (int64_t i = 0; i < n; i++) {
+    Lookup why;
+    StorageBox* box = find_box(env, hs.Data()[i], &why);
+    if (why == Lookup::kForeign)
+      type_error(env, "disposeMany: element " + std::to_string(i) + " is not a tensorforge storage handle");
+    dispose_box(env, box);
+  }
+  return env.Undefined();
+}
+
+TF_EXPORT(dispose) {
+  Napi::Env env = info.Env();
+  dispose_box(env, box_arg(info, 0, "dispose"));
   return env.Undefined();
 }
 
@@ -160,7 +193,7 @@ void release_storage(Napi::BasicEnv env, StorageBox* box) {
   }
   if (box->data) {
     backend::release(box->data, box->nbytes);
-    Napi::MemoryManagement::AdjustExternalMemory(env, -(int64_t)box->nbytes);
+    report_external(env, -(int64_t)box->nbytes);
   }
   box->freed = true;
   box->data = nullptr;

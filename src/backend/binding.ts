@@ -32,6 +32,8 @@ export interface NativeBinding {
   toTyped(s: H): Float32Array | Float64Array | Int32Array | Uint8Array;
   toTypedAsync(s: H): Promise<Float32Array | Float64Array | Int32Array | Uint8Array>;
   dispose(s: H): void;
+  /** dispose() of handles[0..n) in one call. */
+  disposeMany(handles: Float64Array, n: number): void;
   isDisposed(s: H): boolean;
   memoryStats(): MemoryStats;
   emptyCache(): void;
