@@ -9,18 +9,6 @@ namespace binding {
 
 namespace {
 
-// V8 is told about native memory in steps of at least 1 MB (per JS thread):
-// its GC heuristics need the trend, not every 16-byte tensor, and the call
-// costs as much as the rest of a tiny op's allocation.
-void report_external(Napi::BasicEnv env, int64_t delta) {
-  static thread_local int64_t pending = 0;
-  pending += delta;
-  if (pending >= (1 << 20) || pending <= -(1 << 20)) {
-    Napi::MemoryManagement::AdjustExternalMemory(env, pending);
-    pending = 0;
-  }
-}
-
 // Returns a box's slot once nothing can use it: its memory is released and
 // no async read still holds it (else the read's completion does this).
 void retire_box(Napi::BasicEnv env, StorageBox* box) {
@@ -71,7 +59,7 @@ StorageBox* make_storage(Napi::Env env, DType dtype, int64_t numel, const char* 
   box->nbytes = nbytes;
   box->dtype = dtype;
   if (owner) set_owner(env, box, owner, op);
-  report_external(env, (int64_t)nbytes);
+  Napi::MemoryManagement::AdjustExternalMemory(env, (int64_t)nbytes);
   return box;
 }
 
@@ -193,7 +181,7 @@ void release_storage(Napi::BasicEnv env, StorageBox* box) {
   }
   if (box->data) {
     backend::release(box->data, box->nbytes);
-    report_external(env, -(int64_t)box->nbytes);
+    Napi::MemoryManagement::AdjustExternalMemory(env, -(int64_t)box->nbytes);
   }
   box->freed = true;
   box->data = nullptr;
