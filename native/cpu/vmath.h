@@ -30,7 +30,8 @@ struct VMathTable {
   // max over x[0..n) (n >= 1), NaN if any element is NaN.
   float (*max_f32)(const float* x, int64_t n);
   // Adam / AdamW (amsgrad or not) on elements [begin, end) of a float32
-  // parameter: optim::Adam's formula, a vector at a time.
+  // parameter: optim::Adam's formula, a vector at a time. Null in the generic
+  // table, where optim.cc runs the shared scalar loop (which it also uses for float64).
   void (*adam_f32)(const optim::Adam<float>& op, bool amsgrad, int64_t begin, int64_t end);
 };
 

@@ -50,20 +50,6 @@ float vmax(const float* x, int64_t n) {
   return m;
 }
 
-// The shared scalar formula (also CUDA's), the reference for the SIMD bodies.
-// (A local copy keeps the scalars in registers; ivdep: the arrays never overlap,
-// the binding checks they are separate tensors. Both let the loop vectorise.)
-template <bool DEC, bool AMS>
-void adam_loop(const optim::Adam<float>& op, int64_t b, int64_t e) {
-  const optim::Adam<float> local = op;
-#pragma GCC ivdep
-  for (int64_t i = b; i < e; i++) local.apply_as<DEC, AMS>(i);
-}
-void adam(const optim::Adam<float>& op, bool amsgrad, int64_t b, int64_t e) {
-  if (op.decoupled) amsgrad ? adam_loop<true, true>(op, b, e) : adam_loop<true, false>(op, b, e);
-  else amsgrad ? adam_loop<false, true>(op, b, e) : adam_loop<false, false>(op, b, e);
-}
-
 }  // namespace
 
 VMathTable vmath_generic() {
@@ -79,7 +65,7 @@ VMathTable vmath_generic() {
           sum,
           acc_row,
           vmax,
-          adam};
+          nullptr};  // adam_f32: native/cpu/optim.cc's loop over the shared formula
 }
 
 }  // namespace cpu
