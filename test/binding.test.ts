@@ -29,7 +29,7 @@ describe('native argument validation', () => {
     expect(b.isDisposed(h1) && b.isDisposed(h2)).toBe(true);
     expect(() => b.disposeMany([h1] as unknown as Float64Array, 1)).toThrow(/Float64Array/);
     expect(() => b.disposeMany(Float64Array.of(h1), 2)).toThrow(RangeError);
-    expect(() => b.disposeMany(Float64Array.of(42), 1)).toThrow(/element 0 is not a tensorforge storage handle/);
+    expect(() => b.disposeMany(Float64Array.of(42), 1)).toThrow(/element 0 must be a tensorforge storage handle/);
   });
 
   it('rejects views that reach outside their storage', () => {

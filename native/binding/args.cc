@@ -104,18 +104,22 @@ std::string shape_str(const View& v) {
   return s.str();
 }
 
+StorageBox* handle_box(Napi::Env env, double h, const char* op, const std::string& what) {
+  Lookup why;
+  StorageBox* box = find_box(env, h, &why);
+  if (why == Lookup::kForeign) type_error(env, std::string(op) + ": " + what + " must be a tensorforge storage handle");
+  return box;
+}
+
 namespace {
 
-// Reads argument i as a handle: is_number tells whether it was a number (h).
-// TypeError unless it names a box of this addon and environment; a stale or
-// disposed one gives nullptr/the freed box when allow_freed, else TypeError.
+// Reads argument i as a handle (TypeError unless it names a box of this addon
+// and environment); a stale or disposed one gives nullptr/the freed box when
+// allow_freed, else TypeError.
 StorageBox* checked_box(const Napi::CallbackInfo& info, size_t i, const char* op, bool allow_freed) {
-  double h = -1;
-  Lookup why = Lookup::kForeign;
-  StorageBox* box = nullptr;
-  if (i < info.Length() && napi_get_value_double(info.Env(), info[i], &h) == napi_ok) box = find_box(info.Env(), h, &why);
-  if (why == Lookup::kForeign)
-    type_error(info.Env(), std::string(op) + ": argument " + std::to_string(i) + " must be a tensorforge storage handle");
+  double h = -1;  // not a handle: a non-number argument is reported as foreign too
+  if (i < info.Length()) napi_get_value_double(info.Env(), info[i], &h);
+  StorageBox* box = handle_box(info.Env(), h, op, "argument " + std::to_string(i));
   if (!allow_freed && (!box || box->freed)) type_error(info.Env(), std::string(op) + ": tensor was used after dispose()");
   return box;
 }
