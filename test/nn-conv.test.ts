@@ -46,6 +46,8 @@ describe('conv2d forward vs plain loops', () => {
     { name: 'depthwise', xs: [1, 3, 5, 5], ws: [3, 1, 3, 3], s: [2, 2], p: [1, 1], d: [1, 1], g: 3, bias: true },
     { name: '1x1', xs: [2, 3, 4, 5], ws: [5, 3, 1, 1], s: [1, 1], p: [0, 0], d: [1, 1], g: 1, bias: true },
     { name: '1x1 strided', xs: [2, 3, 5, 5], ws: [2, 3, 1, 1], s: [2, 2], p: [0, 0], d: [1, 1], g: 1, bias: false },
+    // Rows longer than im2col's 32-byte moves, with padding at both ends.
+    { name: 'wide rows, padded', xs: [2, 2, 4, 37], ws: [3, 2, 3, 3], s: [1, 1], p: [1, 2], d: [1, 1], g: 1, bias: true },
   ];
   for (const c of cases) {
     it(c.name, () => {

@@ -221,7 +221,9 @@ struct Tile {
     // on every row; packed, conv2's forward GEMM ran 5.65 -> 3.13 ms.
     const bool b_direct = g.csb == 1 && g.pack_mode != 1 &&
                           (g.pack_mode == 2 || (mt <= kDirectBMaxRows && g.rsb * (int64_t)sizeof(T) < 4096));
-    const int64_t kcap = imin(KC, K);
+    // K in equal blocks of at most KC (784 -> 392+392, not 384+384+16): a
+    // short last block would load and store all of C again for a few k steps.
+    const int64_t kcap = (K + (K + KC - 1) / KC - 1) / ((K + KC - 1) / KC);
 
     // The epilogue wants bias as a contiguous vector over this tile's columns.
     const T* bias = nullptr;
@@ -244,8 +246,8 @@ struct Tile {
     for (int64_t ic = m0; ic < m1; ic += MC) {
       const int64_t mc = imin(MC, m1 - ic);
       const int64_t mfull = mc / MR * MR;  // rows covered by whole slivers
-      for (int64_t pc = 0; pc < K; pc += KC) {
-        const int64_t kc = imin(KC, K - pc);
+      for (int64_t pc = 0; pc < K; pc += kcap) {
+        const int64_t kc = imin(kcap, K - pc);
         const bool last = pc + kc == K;
         const bool load_c = g.accumulate || pc > 0;
         const T* abase = g.a + ic * g.rsa + pc * g.csa;
