@@ -139,6 +139,22 @@ describe('second order', () => {
     });
   }
 
+  it('relu: second order through its one-kernel gradient', () => {
+    // d/dx relu(x)*x = 2x (x > 0) or 0: the first term's reluBackward must itself be differentiable.
+    const x = tensor([-1.5, -0.4, 0.6, 1.7], { dtype: 'float64' }).requiresGrad_();
+    expect(gradgradcheck((v: Tensor) => v.relu().mul(v), [x], { atol: 1e-5, rtol: 1e-3 })).toBe(true);
+    const [d] = grad(x.relu().mul(x).sum(), [x], { createGraph: true });
+    expect(Array.from(d!.data())).toEqual([0, 0, 1.2, 3.4]);
+    const [d2] = grad(d!.sum(), [x]);
+    expect(Array.from(d2!.data())).toEqual([0, 0, 2, 2]);
+  });
+
+  it('relu passes NaN/inf gradients only where the output is positive, like PyTorch', () => {
+    const x = tensor([-1, 0, 2, 3], { dtype: 'float32' }).requiresGrad_();
+    x.relu().backward(tensor([NaN, Infinity, NaN, -Infinity]));
+    expect(Array.from(x.grad!.data())).toEqual([0, 0, NaN, -Infinity]);
+  });
+
   it('grad(createGraph) gives Hessian-vector products', () => {
     const x = tensor([2], { dtype: 'float64' }).requiresGrad_();
     const [dy] = grad(x.pow(3), [x], { createGraph: true });

@@ -155,7 +155,7 @@ const UNARY: [string, number, 'F' | 'N' | 'B', number, number][] = [
 const BINARY: [string, number, 'F' | 'N' | 'B'][] = [
   ['add', 0, 'N'], ['sub', 1, 'N'], ['mul', 2, 'N'], ['div', 3, 'F'], ['pow', 4, 'F'], ['maximum', 5, 'N'],
   ['minimum', 6, 'N'], ['eq', 7, 'B'], ['ne', 8, 'B'], ['lt', 9, 'B'], ['le', 10, 'B'], ['gt', 11, 'B'],
-  ['ge', 12, 'B'], ['logicalAnd', 13, 'B'], ['logicalOr', 14, 'B'],
+  ['ge', 12, 'B'], ['logicalAnd', 13, 'B'], ['logicalOr', 14, 'B'], ['reluBackward', 15, 'N'],
 ];
 const dtypesFor = (kind: 'F' | 'N' | 'B'): DT[] => (kind === 'F' ? [F32, F64] : kind === 'N' ? [F32, I32] : [F32, I32, BOOL]);
 

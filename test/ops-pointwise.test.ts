@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '../src/index';
 import { tensor, Tensor } from '../src/index';
 import { expectClose, f32, fromNd, map1, map2, nd, permuteNd, randNd, rng, type Nd } from './helpers';
+import { reluBackward } from '../src/ops/pointwise';
 
 // erf by its Maclaurin series / continued fraction, accurate to ~1e-15 (float64 reference).
 function erf(x: number): number {
@@ -135,6 +136,8 @@ const BINARY: [string, (a: Tensor, b: Tensor | number) => Tensor, (x: number, y:
   ['ge', (a, b) => a.ge(b), (x, y) => +(x >= y), true],
   ['logicalAnd', (a, b) => a.logicalAnd(b), (x, y) => +(x !== 0 && y !== 0), true],
   ['logicalOr', (a, b) => a.logicalOr(b), (x, y) => +(x !== 0 || y !== 0), true],
+  // ReLU's gradient kernel (internal): a where b > 0. b is shifted so that both signs occur.
+  ['reluBackward', (a, b) => reluBackward(a, typeof b === 'number' ? tensor(b - 1.5) : b.sub(1.5)), (x, y) => (y - 1.5 > 0 ? x : 0), false],
 ];
 
 const SHAPES: [number[], number[]][] = [

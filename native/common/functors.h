@@ -123,7 +123,10 @@ struct Binary {
     else if constexpr (OP == BinaryOp::div) return a / b;
     else if constexpr (OP == BinaryOp::pow) return (T)m_pow((Compute<T>)a, (Compute<T>)b);
     else if constexpr (OP == BinaryOp::maximum) return nan_max(a, b);
-    else return nan_min(a, b);
+    else if constexpr (OP == BinaryOp::minimum) return nan_min(a, b);
+    // ReLU's backward in one pass: the gradient a where the output b is
+    // positive (a select, so it vectorises), instead of where(gt(b, 0), a, 0).
+    else return b > T(0) ? a : T(0);
   }
 };
 

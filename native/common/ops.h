@@ -53,7 +53,8 @@
   X(gt, 11, B)           \
   X(ge, 12, B)           \
   X(logicalAnd, 13, B)   \
-  X(logicalOr, 14, B)
+  X(logicalOr, 14, B)    \
+  X(reluBackward, 15, N)
 
 #define TF_REDUCE_OPS(X) \
   X(sum, 0)              \
@@ -80,6 +81,18 @@ enum class BinaryOp : int {
 #undef TF_X
   count_
 };
+// Whether a binary op's output is bool (kind B): predicates share kernels.
+constexpr bool binary_is_pred(BinaryOp op) {
+#define TF_PRED_B 1
+#define TF_PRED_N 0
+#define TF_PRED_F 0
+#define TF_X(name, code, kind) (op == BinaryOp::name && TF_PRED_##kind) ||
+  return TF_BINARY_OPS(TF_X) false;
+#undef TF_X
+#undef TF_PRED_B
+#undef TF_PRED_N
+#undef TF_PRED_F
+}
 enum class ReduceOp : int {
 #define TF_X(name, code) name = code,
   TF_REDUCE_OPS(TF_X)

@@ -57,7 +57,7 @@ struct UnaryK {
 template <BinaryOp OP>
 struct BinaryK {
   template <class T> static void run(const View& out, const View& a, const View* b, double s) {
-    constexpr bool pred = (int)OP >= (int)BinaryOp::eq;
+    constexpr bool pred = binary_is_pred(OP);
     using F = std::conditional_t<pred, fn::BinaryPred<OP, T>, fn::Binary<OP, T>>;
     using TO = std::conditional_t<pred, uint8_t, T>;
     F f{};

@@ -64,7 +64,7 @@ struct PredK {
 }  // namespace
 
 void binary(BinaryOp op, const View& out, const View& a, const View* b, double s) {
-  if ((int)op >= (int)BinaryOp::eq) {
+  if (binary_is_pred(op)) {
     TF_DISPATCH_ALL(a.dtype, PredK, op, out, a, b, s);
     return;
   }

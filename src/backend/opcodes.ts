@@ -19,7 +19,7 @@ export const BOOL_UNARY: ReadonlySet<UnaryOpName> = new Set<UnaryOpName>(['logic
 
 export const BinaryOp = {
   add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, eq: 7, ne: 8, lt: 9, le: 10, gt: 11, ge: 12,
-  logicalAnd: 13, logicalOr: 14,
+  logicalAnd: 13, logicalOr: 14, reluBackward: 15,
 } as const;
 export type BinaryOpName = keyof typeof BinaryOp;
 export const FLOAT_BINARY: ReadonlySet<BinaryOpName> = new Set<BinaryOpName>(['div', 'pow']);

@@ -123,8 +123,8 @@ const UNARY_GRADS: Partial<Record<UnaryOpName, [UnaryGrad, 'x' | 'y' | '']>> = {
   cos: [(g, x) => mul(g, neg(sin(x))), 'x'],
   tanh: [(g, _x, y) => mul(g, sub(1, square(y))), 'y'],
   sigmoid: [(g, _x, y) => mul(g, mul(y, sub(1, y))), 'y'],
-  // One select instead of a bool->float cast and a multiply (and 0, not NaN, where g is inf/NaN, as PyTorch).
-  relu: [(g, _x, y) => where(gt(y, 0), g, 0), 'y'],
+  // One select kernel (0, not NaN, where g is inf/NaN, as PyTorch).
+  relu: [(g, _x, y) => reluBackward(g, y), 'y'],
   // d/dx x*Phi(x) = Phi(x) + x*phi(x)
   gelu: [
     (g, x) => {
@@ -396,6 +396,16 @@ function minMax(op: 'maximum' | 'minimum', a: TensorLike, b: TensorLike): Tensor
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => minMax('maximum', a, b);
 /** Elementwise minimum. */
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => minMax('minimum', a, b);
+
+/**
+ * @internal ReLU's gradient: `g` where the ReLU output `y` is positive, else 0,
+ * in one kernel (where(gt(y, 0), g, 0) took two passes and a bool temporary).
+ * Differentiable in g (the same mask); the mask's own derivative is zero.
+ */
+export function reluBackward(g: Tensor, y: Tensor): Tensor {
+  const [x, m] = prepareBinary('reluBackward', g, y);
+  return record(binaryRaw('reluBackward', x, m), 'reluBackward', [x, m], (gg, n) => [n[0] ? reluBackward(gg, m as Tensor) : null, null], [m as Tensor]);
+}
 
 function predicate(op: BinaryOpName, a: TensorLike, b: TensorLike): Tensor<'bool'> {
   const [x, y] = prepareBinary(op, a, b);
