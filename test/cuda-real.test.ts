@@ -33,7 +33,7 @@ describe.skipIf(!built)('CUDA addon (nvcc build)', () => {
     expect(() => addon.alloc(0, 4)).toThrow(info.reason);
     expect(() => addon.fromTyped(new Float32Array(4), 0)).toThrow(info.reason);
     expect(() => addon.synchronize()).toThrow(info.reason);
-    expect(addon.memoryStats()).toEqual({ liveBytes: 0, cachedBytes: 0, peakBytes: 0, allocations: 0 });
+    expect(addon.memoryStats()).toEqual({ liveBytes: 0, cachedBytes: 0, peakBytes: 0, allocations: 0, gcOwnedBytes: 0 });
   });
 
   it.skipIf(!info?.available)('with a GPU: available and counted', () => {

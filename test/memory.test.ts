@@ -101,6 +101,56 @@ describe('memory', () => {
     expect(x.grad!.shape).toEqual([1000]);
   });
 
+  it('V8 is told of GC-owned memory only: tidy-scoped storages do not push it towards a GC', () => {
+    const MB = 1 << 20;
+    // Small temporaries (GC-owned) may be finalized meanwhile: compare within 64 KB.
+    const owned = () => Math.round((tf.memoryStats().gcOwnedBytes - e0) / (64 * 1024)) * 64 * 1024;
+    gc();
+    const e0 = tf.memoryStats().gcOwnedBytes;
+    const a = tf.zeros([MB]); // 4 MB the GC must free
+    expect(owned()).toBe(4 * MB);
+    a.dispose();
+    expect(owned()).toBe(0);
+    let inside = -1;
+    const kept = tidy(() => {
+      const t = tf.zeros([MB]).add(1); // two 4 MB storages the scope frees itself
+      inside = owned();
+      return t;
+    });
+    expect(inside).toBe(0);
+    // The survivor is handed to the GC, and reported, when it leaves the scope.
+    expect(owned()).toBe(4 * MB);
+    kept.dispose();
+    expect(owned()).toBe(0);
+  });
+
+  it("conv2d and maxPool2d free their private columns, products and indices without the GC", () => {
+    const F = tf.nn.functional;
+    const KB = 1024;
+    // im2col columns: 72 x (4*18*18) floats = 373 KB; the GEMM product 8 x 1296 = 41 KB.
+    const x = tf.randn([4, 8, 20, 20]);
+    const w = tf.randn([8, 8, 3, 3], { requiresGrad: true });
+    const b = tf.randn([8], { requiresGrad: true });
+    gc();
+    let before = tf.memoryStats().liveBytes;
+    const y0 = tf.noGrad(() => F.conv2d(x, w, b));
+    // Without a graph only the output (41.5 KB -> a 48 KB size class) is left.
+    expect(tf.memoryStats().liveBytes - before).toBeLessThanOrEqual(48 * KB);
+    y0.dispose();
+
+    before = tf.memoryStats().liveBytes;
+    const y = F.conv2d(x, w, b);
+    const p = F.maxPool2d(y, 2);
+    const loss = p.sum();
+    const held = tf.memoryStats().liveBytes - before;
+    // The columns (and pooling's 10 KB of indices) stay until backward reads them.
+    expect(held).toBeGreaterThanOrEqual(373 * KB + 48 * KB);
+    loss.backward();
+    // Left: y, p, loss, the grads of w and b and the seed; the columns and indices are gone.
+    expect(tf.memoryStats().liveBytes - before).toBeLessThan(held - 373 * KB + 8 * KB);
+    expect(w.grad!.shape).toEqual([8, 8, 3, 3]);
+  });
+
   it('an ordinary loop with no dispose calls runs in bounded memory (finalizers free tensors)', async () => {
     const w = tf.randn([256, 256], { requiresGrad: true });
     const x = tf.randn([64, 256]);

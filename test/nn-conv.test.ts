@@ -138,6 +138,18 @@ describe('conv2d gradients', () => {
     const w = rt([2, 1, 2, 2], 17, { requiresGrad: true });
     gradgradcheck((x, w) => F.conv2d(x, w, null, { stride: 2, padding: 1 }), [x, w]);
   });
+  it('retainGraph keeps the columns for a second backward; grouped convs free them only after the last group', () => {
+    for (const groups of [1, 2]) {
+      const x = rt([2, 4, 6, 6], 20);
+      const w = rt([4, 4 / groups, 3, 3], 21, { requiresGrad: true });
+      const loss = F.conv2d(x, w, null, { groups, padding: 1 }).square().sum();
+      loss.backward(undefined, { retainGraph: true });
+      const g1 = Array.from(w.grad!.data());
+      loss.backward();
+      expectClose(w.grad!, g1.map((v) => 2 * v), 1e-5, 1e-5);
+      expect(() => loss.backward()).toThrow(/second time/);
+    }
+  });
   it('unfold/fold are adjoint: <unfold(x), c> == <x, fold(c)>', () => {
     const x = rt([2, 3, 5, 6], 18);
     const u = F.unfold(x, [2, 3], { stride: [1, 2], padding: 1, dilation: [2, 1] });

@@ -142,7 +142,7 @@ export function runBackward(roots: readonly Tensor[], grads: readonly Tensor[], 
       // may have saved them.
       const fn = node.backwardFn;
       const ins = opts.createGraph ? fn(g, needs) : tidy(() => fn(g, needs));
-      if (!opts.retainGraph) node.release();
+      if (!opts.retainGraph) node.release(!opts.createGraph);
       for (let i = 0; i < node.inputs.length; i++) {
         const inp = node.inputs[i];
         let gi = ins[i];

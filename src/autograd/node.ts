@@ -39,6 +39,8 @@ export class Node {
   /** Set by retainGrad(): the non-leaf output whose .grad should be kept. */
   retained: Tensor | null = null;
   hooks: ((g: Tensor) => Tensor | void)[] | null = null;
+  /** Op-private tensors only this node's backward reads (see `freeWithNode`). */
+  owned: Tensor[] | null = null;
   released = false;
 
   constructor(
@@ -53,8 +55,14 @@ export class Node {
     this.savedVersions = saved.map((t) => t._storage.version);
   }
 
-  /** Drops the closure and saved tensors so their memory can be collected. */
-  release(): void {
+  /**
+   * Drops the closure and saved tensors so their memory can be collected, and
+   * frees the op-private ones now when `freeOwned` (not when a createGraph
+   * backward may have saved views of them in the new graph).
+   */
+  release(freeOwned: boolean): void {
+    if (this.owned && freeOwned) for (const t of this.owned) t.dispose();
+    this.owned = null;
     this.backwardFn = null;
     this.saved = [];
     this.released = true;
@@ -85,6 +93,20 @@ export function record<T extends Tensor>(
   out.gradFn = new Node(name, ins, backward, saved.slice());
   out.requiresGrad = true;
   return out;
+}
+
+/**
+ * @internal For composite ops: `t` is a temporary the op allocated and never
+ * hands out (conv2d's im2col columns, max pooling's indices), read later only
+ * by the backward of `reader`'s node. Its memory is freed when that node is
+ * released after backward, or right away when no node was recorded, instead
+ * of waiting for the GC. Every MB left to the GC counts towards V8's
+ * external-memory limit: mnist-cnn ran a full mark-compact every step.
+ */
+export function freeWithNode(t: Tensor, reader: Tensor): void {
+  const node = reader.gradFn;
+  if (node === null) t.dispose();
+  else (node.owned ??= []).push(t);
 }
 
 /** The edge through which a gradient reaches tensor `t`. */

@@ -19,6 +19,13 @@ export interface MemoryStats {
   cachedBytes: number;
   peakBytes: number;
   allocations: number;
+  /**
+   * Bytes of live storages that only the garbage collector will free (made
+   * outside `tidy`, not disposed), in this thread: V8 is told of these, and
+   * only these, so that their growth triggers a GC. Tidy-scoped memory is freed
+   * by its scope and does not count.
+   */
+  gcOwnedBytes: number;
 }
 
 export interface NativeBinding {

@@ -8,7 +8,7 @@
  * adjoint (the gradient added at the saved indices) are native kernels.
  */
 import { writeInts, writeView } from '../backend/meta';
-import { record } from '../autograd/node';
+import { freeWithNode, record } from '../autograd/node';
 import { isFloating } from '../dtype';
 import { fmt } from '../shape';
 import { allocTensor, fromTypedArray, Tensor } from '../tensor';
@@ -253,18 +253,28 @@ function conv2d4(x: Tensor, weight: Tensor, bias: Tensor | null, o: Conv2dOption
   const cols2 = reshape(cols, [c * kh * kw, n * l]);
   const w2 = reshape(weight, [oc, k]);
   let out2: Tensor;
+  let parts: Tensor[] = [];
   if (groups === 1) {
     out2 = matmul(w2, cols2);
   } else {
     // Group i's rows of the column matrix are one contiguous block: narrow is a view.
     const ocg = oc / groups;
-    const parts: Tensor[] = [];
     for (let i = 0; i < groups; i++) parts.push(matmul(narrow(w2, 0, i * ocg, ocg), narrow(cols2, 0, i * k, k)));
     out2 = cat(parts, 0);
+  }
+  // The columns are ours (unless x itself served as them): only the weight
+  // gradient reads them again, in the backward of the first product (nodes
+  // run in reverse creation order, so that one runs last).
+  if (!pointwise) {
+    if (cols._storage !== cols2._storage) cols.dispose();
+    freeWithNode(cols2, groups === 1 ? out2 : parts[0]);
   }
   // [O, N, L] -> [N, O, L]: the bias add (or a copy) writes the permuted view out contiguously in one pass.
   const perm = permute(reshape(out2, [oc, n, l]), [1, 0, 2]);
   let out = bias ? add(perm, reshape(bias, [1, oc, 1])) : contiguous(perm);
+  // No backward reads the products themselves (add, cat and the copy save nothing).
+  if (out._storage !== out2._storage) out2.dispose();
+  for (const part of parts) part.dispose();
   out = reshape(out, [n, oc, oh, ow]);
   if (trimH) out = narrow(out, 2, 1, oh - 1);
   if (trimW) out = narrow(out, 3, 1, ow - 1);
@@ -324,7 +334,10 @@ export function maxPool2d(x: Tensor, kernelSize: Size2, options: MaxPool2dOption
     writeInts(b.meta, writeView(b.meta, p, xc), geomInts(g));
     b.maxpool2d(y._storage.handle, idx._storage.handle, xc._storage.handle);
     indices = x instanceof Tensor && x.ndim === 3 ? (squeeze(idx, 0) as Tensor<'int32'>) : idx;
-    return record(y, op, [xc], (gr) => [maxPoolAdjoint(gr, idx, xc.shape, g)]);
+    const out = record(y, op, [xc], (gr) => [maxPoolAdjoint(gr, idx, xc.shape, g)]);
+    // Unless returned, the indices are ours, read only by this node's backward.
+    if (!o.returnIndices) freeWithNode(idx, out);
+    return out;
   });
   return o.returnIndices ? [out, indices!] : out;
 }
