@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { nn, gradcheck, manualSeed, noGrad, tensor, zeros, ones, randn, Generator, type Tensor } from '../src/index';
+import { nn, gradcheck, gradgradcheck, manualSeed, noGrad, tensor, zeros, ones, randn, Generator, type Tensor } from '../src/index';
 import { expectClose, randArray, rt } from './nn-helpers';
 
 const F = nn.functional;
@@ -411,5 +411,60 @@ describe('training end to end', () => {
     model.eval();
     const acc = model.forward(x).argmax(1).eq(y).float().mean().item();
     expect(acc).toBeGreaterThan(0.95);
+  });
+});
+
+describe('Sequential runs Linear/Conv2d -> ReLU fused', () => {
+  const dtype = 'float64' as const;
+  const cases: [string, () => nn.Module, number[]][] = [
+    ['linear', () => new nn.Linear(6, 5, { dtype }), [4, 6]],
+    ['linear, no bias, 3-D input', () => new nn.Linear(6, 5, { dtype, bias: false }), [2, 3, 6]],
+    ['conv2d 3x3, stride 2, padding 1', () => new nn.Conv2d(2, 3, 3, { dtype, stride: 2, padding: 1 }), [2, 2, 7, 6]],
+    ["conv2d 2x2 padding 'same', no bias", () => new nn.Conv2d(2, 3, 2, { dtype, padding: 'same', bias: false }), [1, 2, 5, 5]],
+    ['conv2d grouped (composed path)', () => new nn.Conv2d(4, 4, 3, { dtype, groups: 2 }), [2, 4, 5, 5]],
+    ['conv2d 1x1 (composed path)', () => new nn.Conv2d(3, 2, 1, { dtype }), [2, 3, 4, 4]],
+  ];
+  for (const [name, make, shape] of cases) {
+    it(`${name}: same values and gradients as running the modules one by one`, () => {
+      manualSeed(7);
+      const m = make();
+      const seq = new nn.Sequential(m, new nn.ReLU());
+      const x1 = rt(shape, 11, { requiresGrad: true });
+      const x2 = rt(shape, 11, { requiresGrad: true });
+      const y1 = seq.forward(x1);
+      const y2 = m.forward(x2).relu();
+      expectClose(y1, Array.from(y2.data()), 1e-12, 1e-12);
+      // Some outputs must be clipped for the test to exercise the mask.
+      expect(Array.from(y1.data()).some((v) => v === 0)).toBe(true);
+      const wts = rt(y1.shape.slice(), 12);
+      y1.mul(wts).sum().backward();
+      const g1 = m.parameters().map((p) => Array.from(p.grad!.data()));
+      m.zeroGrad();
+      y2.mul(wts).sum().backward();
+      m.parameters().forEach((p, i) => expectClose(g1[i], Array.from(p.grad!.data()), 1e-12, 1e-12));
+      expectClose(x1.grad!, Array.from(x2.grad!.data()), 1e-12, 1e-12);
+    });
+  }
+
+  it('gradcheck and gradgradcheck through the fused ops', () => {
+    manualSeed(8);
+    const fc = new nn.Sequential(new nn.Linear(4, 3, { dtype }), new nn.ReLU());
+    const conv = new nn.Sequential(new nn.Conv2d(2, 2, 3, { dtype, padding: 1 }), new nn.ReLU());
+    expect(gradcheck((x: Tensor) => fc.forward(x), [rt([3, 4], 13, { requiresGrad: true })])).toBe(true);
+    expect(gradcheck((x: Tensor) => conv.forward(x), [rt([1, 2, 4, 4], 14, { requiresGrad: true })])).toBe(true);
+    expect(gradgradcheck((x: Tensor) => conv.forward(x).square(), [rt([1, 2, 4, 4], 15, { requiresGrad: true })])).toBe(true);
+  });
+
+  it('a subclass that overrides forward runs as written', () => {
+    let calls = 0;
+    class Logged extends nn.Linear {
+      override forward(x: Tensor): Tensor {
+        calls++;
+        return super.forward(x);
+      }
+    }
+    const seq = new nn.Sequential(new Logged(3, 2), new nn.ReLU());
+    seq.forward(randn([2, 3]));
+    expect(calls).toBe(1);
   });
 });

@@ -1,5 +1,14 @@
 /** Sequential and ModuleList: children named '0', '1', ... as in PyTorch, so state dict keys match. */
+import type { Tensor } from '../tensor';
+import { ReLU } from './activation';
+import { Conv2d } from './conv';
+import { Linear } from './linear';
 import { Module } from './module';
+
+/** Children whose forward has a ReLU-fused variant. */
+function isFusable(m: Module): m is Linear | Conv2d {
+  return m instanceof Linear || m instanceof Conv2d;
+}
 
 function checkModule(m: unknown, op: string, i: number | string): asserts m is Module {
   if (!(m instanceof Module)) throw new TypeError(`${op}: element ${i} is not a Module`);
@@ -76,10 +85,28 @@ export class Sequential extends Module {
     return this.children();
   }
 
+  /**
+   * Runs the children in order. A Linear or Conv2d directly followed by a
+   * ReLU runs as one op with the ReLU in the GEMM's epilogue: the same values
+   * and gradients, one pass and one activation-sized tensor fewer each way.
+   * Subclasses that override `forward` are run as written.
+   */
   forward(input: unknown): any {
     let x = input;
-    for (const m of this.children()) x = m.forward(x);
-    return x;
+    let prev: Module | null = null;
+    for (const m of this.children()) {
+      if (prev !== null) {
+        const fused = m instanceof ReLU && m.forward === ReLU.prototype.forward && isFusable(prev) ? prev.forwardRelu(x as Tensor) : null;
+        if (fused !== null) {
+          x = fused;
+          prev = null;
+          continue;
+        }
+        x = prev.forward(x);
+      }
+      prev = m;
+    }
+    return prev === null ? x : prev.forward(x);
   }
 }
 

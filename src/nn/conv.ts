@@ -1,5 +1,5 @@
 /** Conv2d. */
-import { conv2d, pair, type Size2 } from '../ops/conv';
+import { conv2d, conv2dRelu, pair, type Conv2dOptions, type Size2 } from '../ops/conv';
 import type { Tensor } from '../tensor';
 import { Module, type Parameter } from './module';
 import { param, positiveInt, resetFanIn, tuple, type FactoryOptions } from './common';
@@ -67,7 +67,16 @@ export class Conv2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    return conv2d(x, this.weight, this.bias, this.options());
+  }
+
+  /** @internal relu(forward(x)) with the ReLU fused into the GEMM, for Sequential; null when forward is overridden. */
+  forwardRelu(x: Tensor): Tensor | null {
+    return this.forward === Conv2d.prototype.forward ? conv2dRelu(x, this.weight, this.bias, this.options()) : null;
+  }
+
+  private options(): Conv2dOptions {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
   }
 
   override extraRepr(): string {

@@ -1,5 +1,5 @@
 /** Linear, Identity, Flatten and Unflatten. */
-import { linear } from '../ops/linalg';
+import { linear, linearRelu } from '../ops/linalg';
 import { flatten, reshape } from '../ops/views';
 import { fmt, normDim } from '../shape';
 import type { Tensor } from '../tensor';
@@ -56,6 +56,11 @@ export class Linear extends Module {
 
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
+  }
+
+  /** @internal relu(forward(x)) in one GEMM, for Sequential; null when forward is overridden. */
+  forwardRelu(x: Tensor): Tensor | null {
+    return this.forward === Linear.prototype.forward ? linearRelu(x, this.weight, this.bias) : null;
   }
 
   override extraRepr(): string {

@@ -8,16 +8,17 @@
  * adjoint (the gradient added at the saved indices) are native kernels.
  */
 import { writeInts, writeView } from '../backend/meta';
+import { isGradEnabled } from '../autograd/grad-mode';
 import { freeWithNode, record } from '../autograd/node';
 import { isFloating } from '../dtype';
 import { fmt } from '../shape';
 import { allocTensor, fromTypedArray, Tensor } from '../tensor';
-import { zerosRaw } from './creation';
+import { fillRaw, zerosRaw } from './creation';
 import { gather } from './indexing';
-import { matmul } from './linalg';
-import { add, div } from './pointwise';
+import { matmul, matmulRaw, mm } from './linalg';
+import { add, div, relu, reluBackward } from './pointwise';
 import { mean, sum } from './reduce';
-import { cat, contiguous, narrow, permute, reshape, squeeze, t, unsqueeze } from './views';
+import { cat, contiguous, copyRaw, makeView, narrow, permute, reshape, squeeze, t, unsqueeze } from './views';
 
 /** A size given once for both spatial dims, or as [height, width]. */
 export type Size2 = number | readonly [number, number];
@@ -95,10 +96,15 @@ function im2colRaw(x: Tensor, g: Geom, kMajor: boolean): Tensor {
   const [oh, ow] = outHW(h, w, g);
   const k = c * g.kh * g.kw;
   const col = kMajor ? permute(allocTensor([k, n, oh * ow], x.dtype, x.device), [1, 0, 2]) : allocTensor([n, k, oh * ow], x.dtype, x.device);
+  im2colInto(col, x, g);
+  return col;
+}
+
+/** Runs im2col into `col`, an [N, K, L] view laid out [N, K, L] or [K, N, L]. */
+function im2colInto(col: Tensor, x: Tensor, g: Geom): void {
   const b = x._storage.binding;
   writeInts(b.meta, writeView(b.meta, writeView(b.meta, 0, col), x), geomInts(g));
   b.im2col(col._storage.handle, x._storage.handle);
-  return col;
 }
 
 /** col2im without autograd: sums the columns back into a zeroed [N,C,H,W]. */
@@ -199,10 +205,15 @@ export interface Conv2dOptions {
  * @example conv2d(randn([8, 1, 28, 28]), randn([32, 1, 3, 3]), zeros([32])).shape // [8, 32, 26, 26]
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
-  return batched(x, 'conv2d', (x4) => conv2d4(x4, weight, bias ?? null, options));
+  return batched(x, 'conv2d', (x4) => conv2d4(x4, weight, bias ?? null, options, 0));
 }
 
-function conv2d4(x: Tensor, weight: Tensor, bias: Tensor | null, o: Conv2dOptions): Tensor {
+/** @internal `relu(conv2d(...))` with the ReLU fused into the GEMM (nn.Sequential's Conv2d -> ReLU). */
+export function conv2dRelu(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions): Tensor {
+  return batched(x, 'conv2d', (x4) => conv2d4(x4, weight, bias, options, 1));
+}
+
+function conv2d4(x: Tensor, weight: Tensor, bias: Tensor | null, o: Conv2dOptions, act: 0 | 1): Tensor {
   const op = 'conv2d';
   checkFloat4d(weight, op, 'weight');
   if (weight.dtype !== x.dtype) throw new TypeError(`conv2d: input dtype ${x.dtype} and weight dtype ${weight.dtype} must be the same`);
@@ -249,6 +260,7 @@ function conv2d4(x: Tensor, weight: Tensor, bias: Tensor | null, o: Conv2dOption
   const l = oh * ow;
   const k = cg * kh * kw;
   const pointwise = kh === 1 && kw === 1 && sh === 1 && sw === 1 && ph === 0 && pw === 0;
+  if (groups === 1 && !pointwise) return trim(convGemm(x, weight, bias, g, act), trimH, trimW);
   const cols = pointwise ? permute(reshape(x, [n, c, h * w]), [1, 0, 2]) : permute(unfoldOp(x, g, true), [1, 0, 2]);
   const cols2 = reshape(cols, [c * kh * kw, n * l]);
   const w2 = reshape(weight, [oc, k]);
@@ -276,9 +288,82 @@ function conv2d4(x: Tensor, weight: Tensor, bias: Tensor | null, o: Conv2dOption
   if (out._storage !== out2._storage) out2.dispose();
   for (const part of parts) part.dispose();
   out = reshape(out, [n, oc, oh, ow]);
-  if (trimH) out = narrow(out, 2, 1, oh - 1);
-  if (trimW) out = narrow(out, 3, 1, ow - 1);
+  return trim(act ? relu(out) : out, trimH, trimW);
+}
+
+/** Drops the first output row/column that padding='same' made for an even kernel. */
+function trim(out: Tensor, trimH: number, trimW: number): Tensor {
+  if (trimH) out = narrow(out, 2, 1, out.shape[2] - 1);
+  if (trimW) out = narrow(out, 3, 1, out.shape[3] - 1);
   return out;
+}
+
+/**
+ * conv2d with one group and a real kernel as one autograd op around one GEMM
+ * over the whole batch: W' [O, K'] times the columns [K', N*L], stored [K', N, L].
+ * With a bias, the columns get a last row of ones and W' the bias as its last
+ * column, so the GEMM adds the bias and the weight-gradient product yields the
+ * bias gradient (no separate add or sum pass). act = 1 applies ReLU in the
+ * GEMM's epilogue (nn.Sequential runs Conv2d -> ReLU so), and the backward
+ * then masks the gradient in the same pass that lays it out [O, N, L]. The
+ * columns are private: freed when this node is released after backward.
+ */
+function convGemm(x: Tensor, weight: Tensor, bias: Tensor | null, g: Geom, act: 0 | 1): Tensor {
+  const xc = contiguous(x);
+  const [n, c, h, w] = xc.shape;
+  const oc = weight.shape[0];
+  const [oh, ow] = outHW(h, w, g);
+  const l = oh * ow;
+  const k = c * g.kh * g.kw;
+  const kb = bias ? k + 1 : k;
+  const cols = allocTensor([kb, n, l], xc.dtype, xc.device);
+  im2colInto(permute(narrow(cols, 0, 0, k), [1, 0, 2]), xc, g);
+  if (bias) fillRaw(narrow(cols, 0, k, 1), 1);
+  const cols2 = reshape(cols, [kb, n * l]);
+  // W' as a matrix: a view of a contiguous weight, else a copy (with the bias column).
+  let wm: Tensor;
+  if (!bias && weight.isContiguous()) {
+    wm = makeView(weight, [oc, k], [k, 1], weight._offset);
+  } else {
+    wm = allocTensor([oc, kb], weight.dtype, weight.device);
+    copyRaw(makeView(wm, weight.shape, [kb, g.kh * g.kw, g.kw, 1], 0), weight);
+    if (bias) copyRaw(makeView(wm, [oc], [kb], k), bias);
+  }
+  const y2 = matmulRaw(wm, cols2, null, act);
+  if (wm._storage !== weight._storage) wm.dispose();
+  // [O, N, L] -> [N, O, L] in one copy; the product itself is not needed again.
+  const out = allocTensor([n, oc, oh, ow], xc.dtype, xc.device);
+  copyRaw(makeView(out, [oc, n, l], [l, oc * l, 1], 0), reshape(y2, [oc, n, l]));
+  y2.dispose();
+  const res = record(
+    out,
+    'conv2d',
+    [xc, weight, bias],
+    (gr, needs) => {
+      const g3 = reshape(gr, [n, oc, l]);
+      const gt = act
+        ? reluBackward(permute(g3, [1, 0, 2]), permute(reshape(out, [n, oc, l]), [1, 0, 2]))
+        : contiguous(permute(g3, [1, 0, 2]));
+      const gm = reshape(gt, [oc, n * l]);
+      let dw: Tensor | null = null, db: Tensor | null = null;
+      if (isGradEnabled() && xc.requiresGrad) {
+        // createGraph: the weight gradient must stay a function of x, so take
+        // the columns from the differentiable unfold rather than the saved ones.
+        const cx = reshape(permute(unfoldOp(xc, g, true), [1, 0, 2]), [k, n * l]);
+        if (needs[1]) dw = reshape(mm(gm, t(cx)), weight.shape);
+        if (needs[2]) db = sum(gm, 1);
+      } else if (needs[1] || needs[2]) {
+        const dwb = mm(gm, t(cols2));
+        if (needs[1]) dw = reshape(narrow(dwb, 1, 0, k), weight.shape);
+        if (needs[2]) db = reshape(narrow(dwb, 1, k, 1), [oc]);
+      }
+      const dx = needs[0] ? foldOp(permute(reshape(mm(t(reshape(weight, [oc, k])), gm), [k, n, l]), [1, 0, 2]), xc.shape, g) : null;
+      return [dx, dw, db];
+    },
+    act ? [weight, out] : [weight],
+  );
+  freeWithNode(cols, res);
+  return res;
 }
 
 // ---------------------------------------------------------------- pooling

@@ -44,10 +44,15 @@ function optDType<D extends DType>(opts: TensorOptions | undefined, dflt: D, op:
 /** @internal A filled tensor outside autograd. */
 export function fullRaw(shape: Shape, value: number, dtype: DType, device: Device): Tensor {
   const t = allocTensor(shape, dtype, device);
+  fillRaw(t, value);
+  return t;
+}
+
+/** @internal Fills t's (possibly strided) view with value; no autograd, no version bump. */
+export function fillRaw(t: Tensor, value: number): void {
   const b = t._storage.binding;
   writeView(b.meta, 0, t);
   b.fill(t._storage.handle, value);
-  return t;
 }
 
 /** @internal zeros outside autograd. */

@@ -8,7 +8,7 @@ import { record } from '../autograd/node';
 import { isFloating, promoteTypes } from '../dtype';
 import { broadcastShapes, fmt } from '../shape';
 import { allocTensor, Tensor } from '../tensor';
-import { cast } from './pointwise';
+import { cast, reluBackward } from './pointwise';
 import { sum } from './reduce';
 import { expand, reshape, squeeze, t, transpose, unsqueeze } from './views';
 
@@ -113,6 +113,15 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  * @example linear(randn([8, 784]), randn([500, 784]), zeros([500])).shape // [8, 500]
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  return linearAct(x, weight, bias ?? null, 0);
+}
+
+/** @internal `relu(linear(...))` with the ReLU in the GEMM's epilogue (nn.Sequential's Linear -> ReLU). */
+export function linearRelu(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
+  return linearAct(x, weight, bias, 1);
+}
+
+function linearAct(x: Tensor, weight: Tensor, bias: Tensor | null, act: 0 | 1): Tensor {
   if (!(x instanceof Tensor) || !(weight instanceof Tensor)) throw new TypeError('linear: input and weight must be Tensors');
   if (weight.ndim !== 2) throw new RangeError(`linear: weight must be 2-D [out, in], got ${fmt(weight.shape)}`);
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== weight.shape[1]) {
@@ -122,18 +131,22 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     throw new RangeError(`linear: bias must have shape [${weight.shape[0]}], got ${fmt(bias.shape)}`);
   }
   if (x.ndim !== 2) {
-    const y = linear(reshape(x, [-1, x.shape[x.ndim - 1]]), weight, bias);
+    const y = linearAct(reshape(x, [-1, x.shape[x.ndim - 1]]), weight, bias, act);
     return reshape(y, [...x.shape.slice(0, -1), weight.shape[0]]);
   }
   const [xi, w] = operands(x, weight, 'linear');
   const bb = bias ? cast(bias, w.dtype) : null;
   if (bb && bb.device !== w.device) throw new TypeError(`linear: bias is on ${bb.device}, weight on ${w.device}`);
-  const out = matmulRaw(xi, t(w), bb);
+  const out = matmulRaw(xi, t(w), bb, act);
   return record(
     out,
     'linear',
     [xi, w, bb],
-    (g, n) => [n[0] ? mm(g, w) : null, n[1] ? mm(t(g), xi) : null, n[2] ? sum(g, 0) : null],
-    [xi, w],
+    (g0, n) => {
+      // The ReLU's gradient mask comes from the output (y > 0 where x W^T + b > 0).
+      const g = act ? reluBackward(g0, out) : g0;
+      return [n[0] ? mm(g, w) : null, n[1] ? mm(t(g), xi) : null, n[2] ? sum(g, 0) : null];
+    },
+    act ? [xi, w, out] : [xi, w],
   );
 }
