@@ -181,6 +181,10 @@ const cases: Case[] = [
   { M: 100, N: 600, K: 80, bias: 'contig', relu: true },
   { M: 600, N: 100, K: 80, la: 'col' },
   { M: 100, N: 300, K: 200, lb: 'col', bias: 'strided' },
+  // few tiles over a long K (conv1's weight gradient): K is split across threads
+  // and summed; a narrow transposed B packs through the register transpose
+  { M: 32, N: 10, K: 20000, lb: 'col', bias: 'contig', relu: true },
+  { M: 20, N: 27, K: 4100, la: 'col', lb: 'col' },
   // MLP-shaped (scaled down in K to keep the reference fast)
   { M: 100, N: 500, K: 64, bias: 'contig', relu: true },
   { M: 100, N: 10, K: 500 },
@@ -222,6 +226,7 @@ describe.each(isas)('gemm on %s', (isa) => {
       tf.setNumThreads(3);
       check(F32, { M: 600, N: 100, K: 80, la: 'col' }, 78);
       check(F32, { M: 100, N: 600, K: 80, lb: 'col' }, 79);
+      check(F32, { M: 32, N: 10, K: 20000, lb: 'col', bias: 'strided', relu: true }, 80);
     } finally {
       tf.setNumThreads(before);
     }

@@ -1,9 +1,11 @@
 // The ISA-neutral half of the GEMM: edge cases, thread count, tile grid and
 // scratch memory. Compiled for baseline x86-64 (or arm64) only, so the
 // std::function/thread machinery is never instantiated with AVX-512 flags.
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "../parallel.h"
 #include "gemm_common.h"
@@ -54,6 +56,45 @@ void k_zero(const Args<T>& g) {
   }
 }
 
+// Each thread's share of K when K is split (below it, the sum costs more
+// than the idle thread would have).
+constexpr int64_t kMinKPerThread = 1024;
+
+// Few output tiles over a long K (conv1's weight gradient: 32x10 over
+// K = 67600): a tile grid leaves threads idle or unbalanced (3 tiles on 2
+// threads run 2:1), so each thread takes a slice of K for the whole C, thread 0
+// into C itself and the others into buffers, which are then summed into C
+// before the epilogue. Results differ from the 1-thread ones only by rounding.
+template <class T>
+void k_split(const Impl<T>& impl, const Args<T>& g, int64_t nt) {
+  const int64_t M = g.M, N = g.N, kc = (g.K + nt - 1) / nt;
+  std::vector<T> part((size_t)((nt - 1) * M * N), T(0));
+  parallel_for(nt, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; t++) {
+      const int64_t k0 = std::min(g.K, t * kc), k1 = std::min(g.K, k0 + kc);
+      if (k1 <= k0) continue;  // its buffer stays zero
+      Args<T> s = g;
+      s.K = k1 - k0;
+      s.a = g.a + k0 * g.csa;
+      s.b = g.b + k0 * g.rsb;
+      s.bias = nullptr;
+      s.relu = false;
+      if (t > 0) s.c = part.data() + (t - 1) * M * N, s.ldc = N, s.accumulate = false;
+      impl.tile(s, 0, M, 0, N);
+    }
+  });
+  for (int64_t i = 0; i < M; i++) {
+    T* row = g.c + i * g.ldc;
+    for (int64_t j = 0; j < N; j++) {
+      T v = row[j];
+      for (int64_t t = 1; t < nt; t++) v += part[(size_t)(((t - 1) * M + i) * N + j)];
+      if (g.bias) v += g.bias[j * g.bias_stride];
+      if (g.relu && v < T(0)) v = T(0);  // NaN passes, as in the kernels' max(0, x)
+      row[j] = v;
+    }
+  }
+}
+
 }  // namespace
 
 void* scratch(int slot, size_t bytes) {
@@ -86,6 +127,7 @@ void run(const Impl<T>& impl, int64_t M, int64_t N, int64_t K, const T* a, int64
   if (fmas / kMinFmaPerThread < (double)nt) nt = (int64_t)(fmas / kMinFmaPerThread);
   if (nt > mb * nb) nt = mb * nb;
   if (nt <= 1) return impl.tile(g, 0, M, 0, N);
+  if (mb * nb < 2 * nt && K >= kMinKPerThread * nt) return k_split(impl, g, nt);
 
   // Grid tm x tn == nt, never split over K (that would need a reduction).
   // Each thread packs the A rows and B columns of its own tile, so pick the
