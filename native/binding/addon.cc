@@ -171,7 +171,7 @@ TF_EXPORT(disposeMany) {
     type_error(env, "disposeMany: handles must be a Float64Array");
   Napi::Float64Array hs = info[0].As<Napi::Float64Array>();
   const int64_t n = int_arg(info, 1, "disposeMany", "count", 0, (int64_t)hs.ElementLength());
-  for (int64_t i = 0; i < n; i++) dispose_box(env, handle_box(env, hs.Data()[i], "disposeMany", "element " + std::to_string(i)));
+  for (int64_t i = 0; i < n; i++) dispose_box(env, handle_box(env, hs.Data()[i], "disposeMany", "element", i));
   return env.Undefined();
 }
 

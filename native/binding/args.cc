@@ -104,10 +104,11 @@ std::string shape_str(const View& v) {
   return s.str();
 }
 
-StorageBox* handle_box(Napi::Env env, double h, const char* op, const std::string& what) {
+StorageBox* handle_box(Napi::Env env, double h, const char* op, const char* what, int64_t index) {
   Lookup why;
   StorageBox* box = find_box(env, h, &why);
-  if (why == Lookup::kForeign) type_error(env, std::string(op) + ": " + what + " must be a tensorforge storage handle");
+  if (why == Lookup::kForeign)
+    type_error(env, std::string(op) + ": " + what + " " + std::to_string(index) + " must be a tensorforge storage handle");
   return box;
 }
 
@@ -119,7 +120,7 @@ namespace {
 StorageBox* checked_box(const Napi::CallbackInfo& info, size_t i, const char* op, bool allow_freed) {
   double h = -1;  // not a handle: a non-number argument is reported as foreign too
   if (i < info.Length()) napi_get_value_double(info.Env(), info[i], &h);
-  StorageBox* box = handle_box(info.Env(), h, op, "argument " + std::to_string(i));
+  StorageBox* box = handle_box(info.Env(), h, op, "argument", (int64_t)i);
   if (!allow_freed && (!box || box->freed)) type_error(info.Env(), std::string(op) + ": tensor was used after dispose()");
   return box;
 }

@@ -51,9 +51,11 @@ void delete_box(StorageBox* box);
 double handle_of(const StorageBox* box);
 enum class Lookup { kLive, kStale, kForeign };
 StorageBox* find_box(napi_env env, double handle, Lookup* why);
-// find_box, with a TypeError naming `what` if the number is no handle of this
-// addon; nullptr for a stale one (disposed, slot since reused).
-StorageBox* handle_box(Napi::Env env, double handle, const char* op, const std::string& what);
+// find_box, with a TypeError naming `what` and `index` (e.g. "argument 2") if
+// the number is no handle of this addon; nullptr for a stale one (disposed,
+// slot since reused). The message is built only on that error path: this runs
+// for every tensor argument of every op.
+StorageBox* handle_box(Napi::Env env, double handle, const char* op, const char* what, int64_t index);
 
 // Releases a box's memory (now, or after in-flight async reads) and reports it to V8.
 void release_storage(Napi::BasicEnv env, StorageBox* box);
