@@ -101,6 +101,12 @@ describe('memory', () => {
     expect(x.grad!.shape).toEqual([1000]);
   });
 
+  it('backward through tensors a tidy() already freed names the op and the fix', () => {
+    const x = tf.randn([3], { requiresGrad: true });
+    const y = tidy(() => x.mul(x).div(x.add(2)).sum()); // the forward's saved tensors die here
+    expect(() => y.backward()).toThrow(/saved by 'div' was disposed before backward read it.*inside the same tidy/);
+  });
+
   it('V8 is told of GC-owned memory only: tidy-scoped storages do not push it towards a GC', () => {
     const MB = 1 << 20;
     // Small temporaries (GC-owned) may be finalized meanwhile: compare within 64 KB.

@@ -35,6 +35,21 @@ function checkFinite(node: Node, g: Tensor, i: number): void {
   }
 }
 
+/**
+ * A backward that failed because a saved tensor was freed (typically a tidy()
+ * around the forward pass only, as in TF.js code) gets an error naming the op
+ * and the fix instead of the kernel's bare "used after dispose()".
+ */
+function explainDisposed(node: Node, e: unknown): unknown {
+  const dead = node.saved.find((t) => t.isDisposed);
+  if (!dead) return e;
+  return new Error(
+    `backward: the ${dead.dtype} tensor of shape ${fmt(dead.shape)} saved by '${node.name}' was disposed before backward ` +
+      'read it (a tidy() or dispose() freed it). Run the forward pass and backward() inside the same tidy(), or keep() the tensors.',
+    { cause: e },
+  );
+}
+
 /** Runs backward from `roots` seeded with `grads`. Returns captured input grads when `opts.inputs` is set. */
 export function runBackward(roots: readonly Tensor[], grads: readonly Tensor[], opts: EngineOptions): (Tensor | null)[] {
   const capture = opts.inputs ? new Map<Tensor, Tensor | undefined>(opts.inputs.map((t) => [t, undefined])) : null;
@@ -141,7 +156,12 @@ export function runBackward(roots: readonly Tensor[], grads: readonly Tensor[], 
       // returns instead of waiting for the GC; with createGraph the new graph
       // may have saved them.
       const fn = node.backwardFn;
-      const ins = opts.createGraph ? fn(g, needs) : tidy(() => fn(g, needs));
+      let ins: (Tensor | null | undefined)[];
+      try {
+        ins = opts.createGraph ? fn(g, needs) : tidy(() => fn(g, needs));
+      } catch (e) {
+        throw explainDisposed(node, e);
+      }
       if (!opts.retainGraph) node.release(!opts.createGraph);
       for (let i = 0; i < node.inputs.length; i++) {
         const inp = node.inputs[i];
