@@ -51,6 +51,11 @@ const OPS: Op[] = [
     const w = b.reshape(-1).narrow(0, 0, 36).reshape(4, 1, 3, 3);
     return t.nn.functional.maxPool2d(t.nn.functional.conv2d(x, w, null, { padding: 1, stride: 2 }), 2);
   }],
+  ['conv2d with bias (the ones-row GEMM)', (t, a, b) => {
+    const x = a.reshape(1, 1, 37, 45).narrow(2, 0, 12).narrow(3, 0, 15).expand(2, 3, 12, 15).contiguous();
+    const w = b.reshape(-1).narrow(0, 0, 54).reshape(2, 3, 3, 3);
+    return t.nn.functional.conv2d(x, w, b.reshape(-1).narrow(0, 60, 2), { padding: [1, 0] });
+  }],
   ['crossEntropy', (t, a) => t.nn.functional.crossEntropy(a, t.tensor(Array.from({ length: 37 }, (_, i) => i % 45), { device: a.device }))],
 ];
 
@@ -98,6 +103,23 @@ describe.skipIf(!built)('emulated cuda device vs cpu', () => {
     close(y.detach(), yc.detach(), 1e-5);
     close(x.grad!, xc.grad!, 1e-4);
     close(lstm.parameters()[1].grad!, gpu.parameters()[1].grad!, 1e-4);
+  });
+
+  it('Sequential Conv2d -> ReLU (fused into the GEMM) gives the same outputs and gradients on both devices', () => {
+    tf.manualSeed(2);
+    const net = new tf.nn.Sequential(new tf.nn.Conv2d(3, 4, 3, { padding: 1 }), new tf.nn.ReLU(), new tf.nn.MaxPool2d(2));
+    const x = tf.randn([2, 3, 8, 9]).requiresGrad_();
+    const y = net.forward(x) as TF.Tensor;
+    y.square().sum().backward();
+    const gpu = new tf.nn.Sequential(new tf.nn.Conv2d(3, 4, 3, { padding: 1 }), new tf.nn.ReLU(), new tf.nn.MaxPool2d(2));
+    gpu.loadStateDict(net.stateDict());
+    gpu.to('cuda');
+    const xc = x.detach().to('cuda').requiresGrad_();
+    const yc = gpu.forward(xc) as TF.Tensor;
+    yc.square().sum().backward();
+    close(y.detach(), yc.detach(), 1e-5);
+    close(x.grad!, xc.grad!, 1e-4);
+    net.parameters().forEach((p, i) => close(p.grad!, gpu.parameters()[i].grad!, 1e-4));
   });
 
   it('random draws are identical on both devices for one seed', () => {
