@@ -433,6 +433,15 @@ describe(`CUDA kernels (${target.name}) match the CPU backend`, () => {
         new RangeError('maxPool2dBackward: output gradient shape [1,2,1,1] does not match the geometry for input [1,1,2,4]'),
       );
       expect(() => dev.call('maxpool2dBackward', [dx, gy, gy], [xs, ys, ys], pg)).toThrow(/maxPool2dBackward: indices must be int32/);
+      // N and C strides are free, but planes must be contiguous, and written planes disjoint.
+      const ok = dev.put(new Int32Array([0, 1]), I32);
+      expect(() => dev.call('maxpool2dBackward', [dx, gy, ok], [view([1, 1, 2, 4], [8, 8, 1, 2]), ys, ys], pg)).toThrow(
+        /maxPool2dBackward: input gradient must have contiguous H\*W planes/,
+      );
+      const g2 = dev.put(new Float32Array([1, 2]), F32), i2 = dev.put(new Int32Array([0, 0]), I32);
+      expect(() => dev.call('maxpool2dBackward', [dx, g2, i2], [view([1, 2, 2, 2], [8, 0, 2, 1]), contig([1, 2, 1, 1]), contig([1, 2, 1, 1])], pg)).toThrow(
+        /maxPool2dBackward: input gradient planes overlap/,
+      );
       // Columns stored neither [N, K, L] nor [K, N, L].
       const col = dev.alloc(F32, 8), img = dev.alloc(F32, 8);
       expect(() => dev.call('im2col', [col, img], [view([1, 2, 4], [8, 1, 2]), xs], [2, 1, 1, 1, 0, 0, 1, 1])).toThrow(

@@ -416,23 +416,28 @@ describe('training end to end', () => {
 
 describe('Sequential runs Linear/Conv2d -> ReLU fused', () => {
   const dtype = 'float64' as const;
-  const cases: [string, () => nn.Module, number[]][] = [
+  const cases: [string, () => nn.Module, number[], nn.Module?][] = [
     ['linear', () => new nn.Linear(6, 5, { dtype }), [4, 6]],
     ['linear, no bias, 3-D input', () => new nn.Linear(6, 5, { dtype, bias: false }), [2, 3, 6]],
     ['conv2d 3x3, stride 2, padding 1', () => new nn.Conv2d(2, 3, 3, { dtype, stride: 2, padding: 1 }), [2, 2, 7, 6]],
     ["conv2d 2x2 padding 'same', no bias", () => new nn.Conv2d(2, 3, 2, { dtype, padding: 'same', bias: false }), [1, 2, 5, 5]],
     ['conv2d grouped (composed path)', () => new nn.Conv2d(4, 4, 3, { dtype, groups: 2 }), [2, 4, 5, 5]],
     ['conv2d 1x1 (composed path)', () => new nn.Conv2d(3, 2, 1, { dtype }), [2, 3, 4, 4]],
+    // Conv2d -> ReLU -> MaxPool2d: pooled straight from the GEMM's output
+    ['conv2d + maxPool2d(2)', () => new nn.Conv2d(2, 3, 3, { dtype }), [2, 2, 9, 8], new nn.MaxPool2d(2)],
+    ['conv2d + maxPool2d 3x2, stride 1, padding 1, dilation', () => new nn.Conv2d(2, 3, 3, { dtype, padding: 1 }), [2, 2, 7, 8], new nn.MaxPool2d([3, 2], { stride: 1, padding: 1, dilation: [1, 2] })],
+    ["conv2d 'same' even kernel + pool (unfused pool)", () => new nn.Conv2d(2, 3, 2, { dtype, padding: 'same' }), [1, 2, 6, 6], new nn.MaxPool2d(2)],
+    ['grouped conv2d + pool (composed)', () => new nn.Conv2d(4, 4, 3, { dtype, groups: 2 }), [2, 4, 6, 6], new nn.MaxPool2d(2)],
   ];
-  for (const [name, make, shape] of cases) {
+  for (const [name, make, shape, pool] of cases) {
     it(`${name}: same values and gradients as running the modules one by one`, () => {
       manualSeed(7);
       const m = make();
-      const seq = new nn.Sequential(m, new nn.ReLU());
+      const seq = pool ? new nn.Sequential(m, new nn.ReLU(), pool) : new nn.Sequential(m, new nn.ReLU());
       const x1 = rt(shape, 11, { requiresGrad: true });
       const x2 = rt(shape, 11, { requiresGrad: true });
       const y1 = seq.forward(x1);
-      const y2 = m.forward(x2).relu();
+      const y2 = pool ? (pool.forward(m.forward(x2).relu()) as Tensor) : m.forward(x2).relu();
       expectClose(y1, Array.from(y2.data()), 1e-12, 1e-12);
       // Some outputs must be clipped for the test to exercise the mask.
       expect(Array.from(y1.data()).some((v) => v === 0)).toBe(true);
@@ -453,6 +458,9 @@ describe('Sequential runs Linear/Conv2d -> ReLU fused', () => {
     expect(gradcheck((x: Tensor) => fc.forward(x), [rt([3, 4], 13, { requiresGrad: true })])).toBe(true);
     expect(gradcheck((x: Tensor) => conv.forward(x), [rt([1, 2, 4, 4], 14, { requiresGrad: true })])).toBe(true);
     expect(gradgradcheck((x: Tensor) => conv.forward(x).square(), [rt([1, 2, 4, 4], 15, { requiresGrad: true })])).toBe(true);
+    const pooled = new nn.Sequential(new nn.Conv2d(2, 2, 3, { dtype, padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2));
+    expect(gradcheck((x: Tensor) => pooled.forward(x), [rt([1, 2, 6, 6], 16, { requiresGrad: true })])).toBe(true);
+    expect(gradgradcheck((x: Tensor) => pooled.forward(x).square(), [rt([1, 2, 4, 4], 17, { requiresGrad: true })])).toBe(true);
   });
 
   it('a subclass that overrides forward runs as written', () => {

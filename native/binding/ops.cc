@@ -298,6 +298,21 @@ TF_EXPORT(indexSelect) {
 }
 
 // Reads the 12 conv geometry integers after the views (N,C,H,W come from x).
+// Max pooling reads (and its adjoint writes) an NCHW view whose H*W planes are
+// contiguous but whose N and C strides are free; written planes must not
+// overlap: one plane dim's copies must clear a plane, the other's all of those.
+static void require_planes(Napi::Env env, const char* op, const View& v, const char* what, bool written) {
+  const int64_t H = v.shape[2], W = v.shape[3], P = H * W;
+  if ((W > 1 && v.strides[3] != 1) || (H > 1 && v.strides[2] != W))
+    range_error(env, std::string(op) + ": " + what + " must have contiguous H*W planes");
+  if (!written || P == 0) return;
+  auto clear = [&](int in, int out) {
+    const int64_t ni = v.shape[in], no = v.shape[out];
+    return (ni <= 1 || v.strides[in] >= P) && (no <= 1 || v.strides[out] >= (ni - 1) * v.strides[in] + P);
+  };
+  if (!clear(1, 0) && !clear(0, 1)) range_error(env, std::string(op) + ": " + what + " planes overlap");
+}
+
 static backend::ConvGeom read_geom(Meta& m, const View& x) {
   backend::ConvGeom g;
   g.N = x.shape[0]; g.C = x.shape[1]; g.H = x.shape[2]; g.W = x.shape[3];
@@ -366,7 +381,7 @@ TF_EXPORT(maxpool2d) {
   if (xv.ndim != 4) range_error(env, "maxPool2d: input must be 4-D NCHW, got " + shape_str(xv));
   backend::ConvGeom g = read_geom(m, xv);
   require_float(env, "maxPool2d", xv, "input");
-  require_contiguous(env, "maxPool2d", xv, "input");
+  require_planes(env, "maxPool2d", xv, "input", false);
   require_contiguous(env, "maxPool2d", out, "output");
   require_contiguous(env, "maxPool2d", iv, "indices");
   require_dtype(env, "maxPool2d", out, xv.dtype, "output");
@@ -394,7 +409,7 @@ TF_EXPORT(maxpool2dBackward) {
   require_float(env, op, dx, "input gradient");
   require_dtype(env, op, gv, dx.dtype, "output gradient");
   require_dtype(env, op, iv, DType::I32, "indices");
-  require_contiguous(env, op, dx, "input gradient");
+  require_planes(env, op, dx, "input gradient", true);
   require_contiguous(env, op, gv, "output gradient");
   require_contiguous(env, op, iv, "indices");
   if (g.OH <= 0 || g.OW <= 0) range_error(env, std::string(op) + ": kernel larger than padded input " + shape_str(dx));

@@ -75,9 +75,12 @@ void im2col(const View& col, const View& x, const ConvGeom& g);
 // x += col2im(col)  (x zeroed by the caller)
 void col2im(const View& x, const View& col, const ConvGeom& g);
 // Max pooling; indices are flat positions within each H*W plane (int32).
+// x (and dx below) need only contiguous H*W planes: their N and C strides are
+// free (conv2d's [C, N, H, W] GEMM output is pooled in place), while out,
+// indices and gy are contiguous.
 void maxpool2d(const View& out, const View& indices, const View& x, const ConvGeom& g);
 // Its adjoint: dx = 0, then dx[n][c][indices[n][c][j]] += gy[n][c][j]. Throws
-// tf::Error for an index outside [0, H*W). All views contiguous.
+// tf::Error for an index outside [0, H*W). dx's planes must not overlap.
 void maxpool2d_backward(const View& dx, const View& gy, const View& indices, const ConvGeom& g);
 
 // Fused optimizer updates on contiguous tensors of one float dtype.

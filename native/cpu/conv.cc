@@ -116,7 +116,7 @@ struct MaxPoolBackK {
     std::atomic<bool> bad{false};
     cpu::parallel_for(g.N * g.C, std::max<int64_t>(1, cpu::kPointwiseGrain / (HW + L)), [&](int64_t p0, int64_t p1) {
       for (int64_t p = p0; p < p1; p++) {
-        T* d = dx + p * HW;
+        T* d = dx + (p / g.C) * dxv.strides[0] + (p % g.C) * dxv.strides[1];
         const T* s = gy + p * L;
         const int32_t* ip = ind + p * L;
         std::fill(d, d + HW, T(0));
@@ -142,7 +142,7 @@ struct MaxPoolK {
     int32_t* ind = idxv.ptr<int32_t>();
     cpu::parallel_for(g.N * g.C, 1, [&](int64_t p0, int64_t p1) {
       for (int64_t p = p0; p < p1; p++) {
-        const T* xp = x + p * g.H * g.W;
+        const T* xp = x + (p / g.C) * xv.strides[0] + (p % g.C) * xv.strides[1];
         T* op = out + p * g.OH * g.OW;
         int32_t* ip = ind + p * g.OH * g.OW;
         // MaxPool2d(2), the common case: the 2x2 window as a tree (each row's

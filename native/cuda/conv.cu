@@ -56,11 +56,11 @@ __global__ void __launch_bounds__(kThreads) k_col2im(T* x, const T* col, ConvGeo
 // Same scan as the CPU: first in-bounds element, then strictly greater, a NaN
 // wins and stops the scan; an all-padding window gives -inf at index 0.
 template <class T>
-__global__ void __launch_bounds__(kThreads) k_maxpool(T* out, int32_t* ind, const T* x, ConvGeom g) {
+__global__ void __launch_bounds__(kThreads) k_maxpool(T* out, int32_t* ind, const T* x, ConvGeom g, int64_t sN, int64_t sC) {
   const int64_t total = g.N * g.C * g.OH * g.OW;
   TF_GRID_STRIDE(i, total) {
     const int64_t ow = i % g.OW, oh = (i / g.OW) % g.OH, nc = i / (g.OW * g.OH);
-    const T* xp = x + nc * g.H * g.W;
+    const T* xp = x + (nc / g.C) * sN + (nc % g.C) * sC;
     T best = -std::numeric_limits<T>::infinity();
     int64_t bi = -1;
     bool stop = false;
@@ -87,10 +87,10 @@ __global__ void __launch_bounds__(kThreads) k_maxpool(T* out, int32_t* ind, cons
 // may send several gradients to one pixel, and a sequential walk adds them in
 // the CPU's order with no atomics. N*C planes give plenty of threads.
 template <class T>
-__global__ void __launch_bounds__(kThreads) k_maxpool_backward(T* dx, const T* gy, const int32_t* ind, ConvGeom g) {
+__global__ void __launch_bounds__(kThreads) k_maxpool_backward(T* dx, const T* gy, const int32_t* ind, ConvGeom g, int64_t sN, int64_t sC) {
   const int64_t HW = g.H * g.W, L = g.OH * g.OW;
   TF_GRID_STRIDE(p, g.N * g.C) {
-    T* d = dx + p * HW;
+    T* d = dx + (p / g.C) * sN + (p % g.C) * sC;
     for (int64_t j = 0; j < HW; j++) d[j] = T(0);
     for (int64_t j = 0; j < L; j++) d[ind[p * L + j]] += gy[p * L + j];
   }
@@ -108,12 +108,12 @@ struct Col2imK {
 };
 struct MaxPoolK {
   template <class T> static void run(const View& out, const View& ind, const View& x, const ConvGeom& g) {
-    cuda::launch(k_maxpool<T>, cuda::grid_for(out.numel(), kThreads), kThreads, out.ptr<T>(), ind.ptr<int32_t>(), x.ptr<T>(), g);
+    cuda::launch(k_maxpool<T>, cuda::grid_for(out.numel(), kThreads), kThreads, out.ptr<T>(), ind.ptr<int32_t>(), x.ptr<T>(), g, x.strides[0], x.strides[1]);
   }
 };
 struct MaxPoolBackK {
   template <class T> static void run(const View& dx, const View& gy, const View& ind, const ConvGeom& g) {
-    cuda::launch(k_maxpool_backward<T>, cuda::grid_for(g.N * g.C, kThreads), kThreads, dx.ptr<T>(), gy.ptr<T>(), ind.ptr<int32_t>(), g);
+    cuda::launch(k_maxpool_backward<T>, cuda::grid_for(g.N * g.C, kThreads), kThreads, dx.ptr<T>(), gy.ptr<T>(), ind.ptr<int32_t>(), g, dx.strides[0], dx.strides[1]);
   }
 };
 

@@ -3,11 +3,11 @@ import type { Tensor } from '../tensor';
 import { ReLU } from './activation';
 import { Conv2d } from './conv';
 import { Linear } from './linear';
+import { MaxPool2d } from './pooling';
 import { Module } from './module';
 
-/** Children whose forward has a ReLU-fused variant. */
-function isFusable(m: Module): m is Linear | Conv2d {
-  return m instanceof Linear || m instanceof Conv2d;
+function isPlainRelu(m: Module | undefined): boolean {
+  return m instanceof ReLU && m.forward === ReLU.prototype.forward;
 }
 
 function checkModule(m: unknown, op: string, i: number | string): asserts m is Module {
@@ -87,26 +87,34 @@ export class Sequential extends Module {
 
   /**
    * Runs the children in order. A Linear or Conv2d directly followed by a
-   * ReLU runs as one op with the ReLU in the GEMM's epilogue: the same values
-   * and gradients, one pass and one activation-sized tensor fewer each way.
+   * ReLU runs as one op with the ReLU in the GEMM's epilogue, and Conv2d ->
+   * ReLU -> MaxPool2d pools straight from the GEMM's output: the same values
+   * and gradients, with activation-sized passes and tensors fewer each way.
    * Subclasses that override `forward` are run as written.
    */
   forward(input: unknown): any {
+    const kids = Array.from(this.children());
     let x = input;
-    let prev: Module | null = null;
-    for (const m of this.children()) {
-      if (prev !== null) {
-        const fused = m instanceof ReLU && m.forward === ReLU.prototype.forward && isFusable(prev) ? prev.forwardRelu(x as Tensor) : null;
-        if (fused !== null) {
-          x = fused;
-          prev = null;
+    for (let i = 0; i < kids.length; i++) {
+      const m = kids[i];
+      if (isPlainRelu(kids[i + 1]) && (m instanceof Linear || m instanceof Conv2d)) {
+        const pool = kids[i + 2];
+        const pooled = m instanceof Conv2d && pool instanceof MaxPool2d ? m.forwardReluPool(x as Tensor, pool) : null;
+        if (pooled !== null) {
+          x = pooled;
+          i += 2;
           continue;
         }
-        x = prev.forward(x);
+        const fused = m.forwardRelu(x as Tensor);
+        if (fused !== null) {
+          x = fused;
+          i += 1;
+          continue;
+        }
       }
-      prev = m;
+      x = m.forward(x);
     }
-    return prev === null ? x : prev.forward(x);
+    return x;
   }
 }
 

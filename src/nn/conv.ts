@@ -1,7 +1,8 @@
 /** Conv2d. */
-import { conv2d, conv2dRelu, pair, type Conv2dOptions, type Size2 } from '../ops/conv';
+import { conv2d, conv2dRelu, conv2dReluPool, pair, type Conv2dOptions, type Size2 } from '../ops/conv';
 import type { Tensor } from '../tensor';
 import { Module, type Parameter } from './module';
+import { MaxPool2d } from './pooling';
 import { param, positiveInt, resetFanIn, tuple, type FactoryOptions } from './common';
 
 /** Options of `Conv2d` (PyTorch's names and defaults). */
@@ -73,6 +74,12 @@ export class Conv2d extends Module {
   /** @internal relu(forward(x)) with the ReLU fused into the GEMM, for Sequential; null when forward is overridden. */
   forwardRelu(x: Tensor): Tensor | null {
     return this.forward === Conv2d.prototype.forward ? conv2dRelu(x, this.weight, this.bias, this.options()) : null;
+  }
+
+  /** @internal pool(relu(forward(x))) as one op, for Sequential; null when forward is overridden. */
+  forwardReluPool(x: Tensor, pool: MaxPool2d): Tensor | null {
+    if (this.forward !== Conv2d.prototype.forward || pool.forward !== MaxPool2d.prototype.forward || pool.returnIndices) return null;
+    return conv2dReluPool(x, this.weight, this.bias, this.options(), pool.kernelSize, pool.options);
   }
 
   private options(): Conv2dOptions {

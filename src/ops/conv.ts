@@ -205,15 +205,26 @@ export interface Conv2dOptions {
  * @example conv2d(randn([8, 1, 28, 28]), randn([32, 1, 3, 3]), zeros([32])).shape // [8, 32, 26, 26]
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
-  return batched(x, 'conv2d', (x4) => conv2d4(x4, weight, bias ?? null, options, 0));
+  return batched(x, 'conv2d', (x4) => conv2d4(x4, weight, bias ?? null, options, 0, null));
 }
 
 /** @internal `relu(conv2d(...))` with the ReLU fused into the GEMM (nn.Sequential's Conv2d -> ReLU). */
 export function conv2dRelu(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions): Tensor {
-  return batched(x, 'conv2d', (x4) => conv2d4(x4, weight, bias, options, 1));
+  return batched(x, 'conv2d', (x4) => conv2d4(x4, weight, bias, options, 1, null));
 }
 
-function conv2d4(x: Tensor, weight: Tensor, bias: Tensor | null, o: Conv2dOptions, act: 0 | 1): Tensor {
+/**
+ * @internal `maxPool2d(relu(conv2d(...)))` as one op (nn.Sequential's Conv2d ->
+ * ReLU -> MaxPool2d): the pooling reads the GEMM's output where it lies and
+ * its adjoint writes the gradient there, so the conv's NCHW output is never
+ * made (one activation-sized copy, and the ReLU mask pass, fewer each way).
+ */
+export function conv2dReluPool(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions, kernelSize: Size2, pool: Omit<MaxPool2dOptions, 'returnIndices'>): Tensor {
+  const pg = poolGeom('maxPool2d', kernelSize, pool.stride, pool.padding, pool.dilation, pool.ceilMode);
+  return batched(x, 'conv2d', (x4) => conv2d4(x4, weight, bias, options, 1, pg));
+}
+
+function conv2d4(x: Tensor, weight: Tensor, bias: Tensor | null, o: Conv2dOptions, act: 0 | 1, pool: Geom | null): Tensor {
   const op = 'conv2d';
   checkFloat4d(weight, op, 'weight');
   if (weight.dtype !== x.dtype) throw new TypeError(`conv2d: input dtype ${x.dtype} and weight dtype ${weight.dtype} must be the same`);
@@ -260,7 +271,11 @@ function conv2d4(x: Tensor, weight: Tensor, bias: Tensor | null, o: Conv2dOption
   const l = oh * ow;
   const k = cg * kh * kw;
   const pointwise = kh === 1 && kw === 1 && sh === 1 && sw === 1 && ph === 0 && pw === 0;
-  if (groups === 1 && !pointwise) return trim(convGemm(x, weight, bias, g, act), trimH, trimW);
+  if (groups === 1 && !pointwise) {
+    if (pool && !trimH && !trimW) return convGemm(x, weight, bias, g, act, pool);
+    const y = trim(convGemm(x, weight, bias, g, act, null), trimH, trimW);
+    return pool ? poolRaw(y, pool) : y;
+  }
   const cols = pointwise ? permute(reshape(x, [n, c, h * w]), [1, 0, 2]) : permute(unfoldOp(x, g, true), [1, 0, 2]);
   const cols2 = reshape(cols, [c * kh * kw, n * l]);
   const w2 = reshape(weight, [oc, k]);
@@ -288,7 +303,13 @@ function conv2d4(x: Tensor, weight: Tensor, bias: Tensor | null, o: Conv2dOption
   if (out._storage !== out2._storage) out2.dispose();
   for (const part of parts) part.dispose();
   out = reshape(out, [n, oc, oh, ow]);
-  return trim(act ? relu(out) : out, trimH, trimW);
+  const y = trim(act ? relu(out) : out, trimH, trimW);
+  return pool ? poolRaw(y, pool) : y;
+}
+
+/** maxPool2d with an already-checked geometry (the unfused tail of conv2dReluPool). */
+function poolRaw(x: Tensor, g: Geom): Tensor {
+  return maxPool2d(x, [g.kh, g.kw], { stride: [g.sh, g.sw], padding: [g.ph, g.pw], dilation: [g.dh, g.dw] });
 }
 
 /** Drops the first output row/column that padding='same' made for an even kernel. */
@@ -308,7 +329,7 @@ function trim(out: Tensor, trimH: number, trimW: number): Tensor {
  * then masks the gradient in the same pass that lays it out [O, N, L]. The
  * columns are private: freed when this node is released after backward.
  */
-function convGemm(x: Tensor, weight: Tensor, bias: Tensor | null, g: Geom, act: 0 | 1): Tensor {
+function convGemm(x: Tensor, weight: Tensor, bias: Tensor | null, g: Geom, act: 0 | 1, pool: Geom | null): Tensor {
   const xc = contiguous(x);
   const [n, c, h, w] = xc.shape;
   const oc = weight.shape[0];
@@ -331,19 +352,56 @@ function convGemm(x: Tensor, weight: Tensor, bias: Tensor | null, g: Geom, act: 
   }
   const y2 = matmulRaw(wm, cols2, null, act);
   if (wm._storage !== weight._storage) wm.dispose();
-  // [O, N, L] -> [N, O, L] in one copy; the product itself is not needed again.
-  const out = allocTensor([n, oc, oh, ow], xc.dtype, xc.device);
-  copyRaw(makeView(out, [oc, n, l], [l, oc * l, 1], 0), reshape(y2, [oc, n, l]));
+  // The product [O, N*L] seen as NCHW planes (each image's L outputs of one channel are contiguous).
+  const planes = (t: Tensor): Tensor => makeView(t, [n, oc, oh, ow], [l, n * l, ow, 1], 0);
+  let out: Tensor;
+  let idx: Tensor<'int32'> | null = null;
+  if (pool) {
+    // Pool straight from the product; keep only the indices for backward.
+    const [ph, pw] = checkGeom([n, oc, oh, ow], pool, 'maxPool2d');
+    out = allocTensor([n, oc, ph, pw], xc.dtype, xc.device);
+    idx = allocTensor([n, oc, ph, pw], 'int32', xc.device) as Tensor<'int32'>;
+    const b = xc._storage.binding;
+    let p = writeView(b.meta, 0, out);
+    p = writeView(b.meta, p, idx);
+    writeInts(b.meta, writeView(b.meta, p, planes(y2)), geomInts(pool));
+    b.maxpool2d(out._storage.handle, idx._storage.handle, y2._storage.handle);
+  } else {
+    // [O, N, L] -> [N, O, L] in one copy; the product itself is not needed again.
+    out = allocTensor([n, oc, oh, ow], xc.dtype, xc.device);
+    copyRaw(makeView(out, [oc, n, l], [l, oc * l, 1], 0), reshape(y2, [oc, n, l]));
+  }
   y2.dispose();
+  const pooled = idx;
   const res = record(
     out,
     'conv2d',
     [xc, weight, bias],
     (gr, needs) => {
-      const g3 = reshape(gr, [n, oc, l]);
-      const gt = act
-        ? reluBackward(permute(g3, [1, 0, 2]), permute(reshape(out, [n, oc, l]), [1, 0, 2]))
-        : contiguous(permute(g3, [1, 0, 2]));
+      let gt: Tensor;
+      if (pooled && pool) {
+        // ReLU passes at a window's argmax exactly where the pooled value is positive.
+        const gp = act ? reluBackward(gr, out) : gr;
+        if (isGradEnabled()) {
+          // createGraph: the differentiable adjoint, then the layout copy.
+          const gx = maxPoolAdjoint(gp, pooled, [n, oc, oh, ow], pool);
+          gt = contiguous(permute(reshape(gx, [n, oc, l]), [1, 0, 2]));
+        } else {
+          // The adjoint writes the gradient straight into [O, N, L] planes.
+          gt = allocTensor([oc, n, l], gr.dtype, gr.device);
+          const gc = contiguous(gp);
+          const b = gc._storage.binding;
+          let p = writeView(b.meta, 0, planes(gt));
+          p = writeView(b.meta, p, gc);
+          writeInts(b.meta, writeView(b.meta, p, pooled), geomInts(pool));
+          b.maxpool2dBackward(gt._storage.handle, gc._storage.handle, pooled._storage.handle);
+        }
+      } else {
+        const g3 = reshape(gr, [n, oc, l]);
+        gt = act
+          ? reluBackward(permute(g3, [1, 0, 2]), permute(reshape(out, [n, oc, l]), [1, 0, 2]))
+          : contiguous(permute(g3, [1, 0, 2]));
+      }
       const gm = reshape(gt, [oc, n * l]);
       let dw: Tensor | null = null, db: Tensor | null = null;
       if (isGradEnabled() && xc.requiresGrad) {
@@ -363,6 +421,7 @@ function convGemm(x: Tensor, weight: Tensor, bias: Tensor | null, g: Geom, act: 
     act ? [weight, out] : [weight],
   );
   freeWithNode(cols, res);
+  if (pooled) freeWithNode(pooled, res);
   return res;
 }
 
