@@ -21,4 +21,5 @@ export TENSORFORGE_ADDON="$work/build/Release/tensorforge.node"
 cd "$root"
 LD_PRELOAD="$asan_rt:$ubsan_rt" npx --no-install vitest run --pool=forks \
   test/ops-pointwise.test.ts test/ops-reduce.test.ts test/ops-views.test.ts test/autograd.test.ts \
-  test/binding.test.ts test/memory.test.ts test/fuzz.test.ts "$@"
+  test/binding.test.ts test/memory.test.ts test/fuzz.test.ts \
+  test/gemm.test.ts test/nn-conv.test.ts test/nn-pool.test.ts test/nn-layers.test.ts "$@"
