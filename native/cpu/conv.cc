@@ -49,6 +49,18 @@ inline void copy_short(T* d, const T* s, int64_t n) {
   }
 }
 
+// d[i] += s[i] over a short row: 32-byte chunks as fixed-length loops (fully
+// vectorised, no alias checks or peeling), then the tail.
+template <class T>
+inline void add_short(T* __restrict d, const T* __restrict s, int64_t n) {
+  constexpr int64_t C = 32 / sizeof(T);
+  int64_t i = 0;
+  for (; i + C <= n; i += C)
+#pragma GCC unroll 8
+    for (int64_t j = 0; j < C; j++) d[i + j] += s[i + j];
+  for (; i < n; i++) d[i] += s[i];
+}
+
 // col may be laid out [N, K, L] or [K, N, L] (its strides say which; L is unit
 // stride): conv2d uses the second so that the whole batch is one GEMM.
 struct Im2colK {
@@ -73,11 +85,18 @@ struct Im2colK {
             const int64_t off = kw * g.DW - g.PW;
             // Rows with no horizontal padding and unit stride (every row of a
             // 'valid' conv) are one copy each, with nothing to zero.
-            if (to_col && g.SW == 1 && lo == 0 && hi == g.OW) {
-              for (int64_t oh = 0; oh < g.OH; oh++) {
-                const int64_t ih = oh * g.SH - g.PH + kh * g.DH;
-                if (ih >= 0 && ih < g.H) copy_short(row + oh * g.OW, xp + ih * g.W + off, g.OW);
-                else copy_short<T>(row + oh * g.OW, nullptr, g.OW);
+            if (g.SW == 1 && lo == 0 && hi == g.OW) {
+              if (to_col) {
+                for (int64_t oh = 0; oh < g.OH; oh++) {
+                  const int64_t ih = oh * g.SH - g.PH + kh * g.DH;
+                  if (ih >= 0 && ih < g.H) copy_short(row + oh * g.OW, xp + ih * g.W + off, g.OW);
+                  else copy_short<T>(row + oh * g.OW, nullptr, g.OW);
+                }
+              } else {
+                for (int64_t oh = 0; oh < g.OH; oh++) {
+                  const int64_t ih = oh * g.SH - g.PH + kh * g.DH;
+                  if (ih >= 0 && ih < g.H) add_short(xp + ih * g.W + off, row + oh * g.OW, g.OW);
+                }
               }
               continue;
             }
