@@ -359,13 +359,7 @@ function convGemm(x: Tensor, weight: Tensor, bias: Tensor | null, g: Geom, act: 
   if (pool) {
     // Pool straight from the product; keep only the indices for backward.
     const [ph, pw] = checkGeom([n, oc, oh, ow], pool, 'maxPool2d');
-    out = allocTensor([n, oc, ph, pw], xc.dtype, xc.device);
-    idx = allocTensor([n, oc, ph, pw], 'int32', xc.device) as Tensor<'int32'>;
-    const b = xc._storage.binding;
-    let p = writeView(b.meta, 0, out);
-    p = writeView(b.meta, p, idx);
-    writeInts(b.meta, writeView(b.meta, p, planes(y2)), geomInts(pool));
-    b.maxpool2d(out._storage.handle, idx._storage.handle, y2._storage.handle);
+    [out, idx] = maxPoolRaw(planes(y2), [n, oc, ph, pw], pool);
   } else {
     // [O, N, L] -> [N, O, L] in one copy; the product itself is not needed again.
     out = allocTensor([n, oc, oh, ow], xc.dtype, xc.device);
@@ -389,12 +383,7 @@ function convGemm(x: Tensor, weight: Tensor, bias: Tensor | null, g: Geom, act: 
         } else {
           // The adjoint writes the gradient straight into [O, N, L] planes.
           gt = allocTensor([oc, n, l], gr.dtype, gr.device);
-          const gc = contiguous(gp);
-          const b = gc._storage.binding;
-          let p = writeView(b.meta, 0, planes(gt));
-          p = writeView(b.meta, p, gc);
-          writeInts(b.meta, writeView(b.meta, p, pooled), geomInts(pool));
-          b.maxpool2dBackward(gt._storage.handle, gc._storage.handle, pooled._storage.handle);
+          maxPoolAdjointInto(planes(gt), contiguous(gp), pooled, pool);
         }
       } else {
         const g3 = reshape(gr, [n, oc, l]);
@@ -469,14 +458,7 @@ export function maxPool2d(x: Tensor, kernelSize: Size2, options: MaxPool2dOption
   const out = batched(x, op, (x4) => {
     const [oh, ow] = checkGeom(x4.shape, g, op);
     const xc = contiguous(x4);
-    const [n, c] = xc.shape;
-    const y = allocTensor([n, c, oh, ow], xc.dtype, xc.device);
-    const idx = allocTensor([n, c, oh, ow], 'int32', xc.device) as Tensor<'int32'>;
-    const b = xc._storage.binding;
-    let p = writeView(b.meta, 0, y);
-    p = writeView(b.meta, p, idx);
-    writeInts(b.meta, writeView(b.meta, p, xc), geomInts(g));
-    b.maxpool2d(y._storage.handle, idx._storage.handle, xc._storage.handle);
+    const [y, idx] = maxPoolRaw(xc, [xc.shape[0], xc.shape[1], oh, ow], g);
     indices = x instanceof Tensor && x.ndim === 3 ? (squeeze(idx, 0) as Tensor<'int32'>) : idx;
     const out = record(y, op, [xc], (gr) => [maxPoolAdjoint(gr, idx, xc.shape, g)]);
     // Unless returned, the indices are ours, read only by this node's backward.
@@ -487,6 +469,31 @@ export function maxPool2d(x: Tensor, kernelSize: Size2, options: MaxPool2dOption
 }
 
 /**
+ * Native max pooling, no autograd: the pooled values [N, C, OH, OW] (`shape`)
+ * and their flat indices within each plane. x needs only contiguous H*W
+ * planes (conv2d's fused pooling reads its GEMM output in place).
+ */
+function maxPoolRaw(x: Tensor, shape: number[], g: Geom): [Tensor, Tensor<'int32'>] {
+  const y = allocTensor(shape, x.dtype, x.device);
+  const idx = allocTensor(shape, 'int32', x.device) as Tensor<'int32'>;
+  const b = x._storage.binding;
+  let p = writeView(b.meta, 0, y);
+  p = writeView(b.meta, p, idx);
+  writeInts(b.meta, writeView(b.meta, p, x), geomInts(g));
+  b.maxpool2d(y._storage.handle, idx._storage.handle, x._storage.handle);
+  return [y, idx];
+}
+
+/** Native adjoint of max pooling into `dx` (zeroed, then gy added at idx); dx needs only contiguous planes. */
+function maxPoolAdjointInto(dx: Tensor, gy: Tensor, idx: Tensor<'int32'>, g: Geom): void {
+  const b = gy._storage.binding;
+  let p = writeView(b.meta, 0, dx);
+  p = writeView(b.meta, p, gy);
+  writeInts(b.meta, writeView(b.meta, p, idx), geomInts(g));
+  b.maxpool2dBackward(dx._storage.handle, gy._storage.handle, idx._storage.handle);
+}
+
+/**
  * The adjoint of picking one element per window (maxPool2d's backward): a
  * zero [N, C, H, W] with each gradient added at its saved index. Its own
  * adjoint reads the gradient back at the same indices, so double backward works.
@@ -494,11 +501,7 @@ export function maxPool2d(x: Tensor, kernelSize: Size2, options: MaxPool2dOption
 function maxPoolAdjoint(gy: Tensor, idx: Tensor<'int32'>, shape: readonly number[], g: Geom): Tensor {
   const gc = contiguous(gy);
   const dx = allocTensor(shape, gc.dtype, gc.device);
-  const b = gc._storage.binding;
-  let p = writeView(b.meta, 0, dx);
-  p = writeView(b.meta, p, gc);
-  writeInts(b.meta, writeView(b.meta, p, idx), geomInts(g));
-  b.maxpool2dBackward(dx._storage.handle, gc._storage.handle, idx._storage.handle);
+  maxPoolAdjointInto(dx, gc, idx, g);
   const [n, c, h, w] = shape;
   const [, , oh, ow] = idx.shape;
   return record(dx, 'maxPool2dBackward', [gc], (gg) => [
