@@ -42,17 +42,21 @@ inline int64_t part_begin(int64_t nblocks, int64_t parts, int64_t i, int64_t bs,
   return b < limit ? b : limit;
 }
 
+// The epilogue on a finished sum v for column j, as the kernels apply it:
+// + bias, then ReLU as max(0, v) (a NaN passes, as in the elementwise relu).
+template <class T>
+inline T epilogue(const Args<T>& g, int64_t j, T v) {
+  if (g.bias) v += g.bias[j * g.bias_stride];
+  if (g.relu && v < T(0)) v = T(0);
+  return v;
+}
+
 template <class T>
 void k_zero(const Args<T>& g) {
   // K == 0: C = (accumulate ? C : 0), then the epilogue, like any other K.
   for (int64_t i = 0; i < g.M; i++) {
     T* row = g.c + i * g.ldc;
-    for (int64_t j = 0; j < g.N; j++) {
-      T v = g.accumulate ? row[j] : T(0);
-      if (g.bias) v += g.bias[j * g.bias_stride];
-      if (g.relu && !(v > T(0))) v = T(0);
-      row[j] = v;
-    }
+    for (int64_t j = 0; j < g.N; j++) row[j] = epilogue(g, j, g.accumulate ? row[j] : T(0));
   }
 }
 
@@ -88,9 +92,7 @@ void k_split(const Impl<T>& impl, const Args<T>& g, int64_t nt) {
     for (int64_t j = 0; j < N; j++) {
       T v = row[j];
       for (int64_t t = 1; t < nt; t++) v += part[(size_t)(((t - 1) * M + i) * N + j)];
-      if (g.bias) v += g.bias[j * g.bias_stride];
-      if (g.relu && v < T(0)) v = T(0);  // NaN passes, as in the kernels' max(0, x)
-      row[j] = v;
+      row[j] = epilogue(g, j, v);
     }
   }
 }
