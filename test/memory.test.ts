@@ -196,6 +196,38 @@ describe('memory', () => {
     expect(tf.memoryStats().peakBytes).toBeGreaterThanOrEqual(4 << 20);
   });
 
+  it('rounds blocks up to size classes and serves a request only from its own class', () => {
+    // The documented rule, written independently: 64 bytes, then the smallest
+    // of p + p/4, p + p/2, p + 3p/4, 2p (p a power of two) that fits, rounded up to 64.
+    const classOf = (n: number): number => {
+      if (n <= 64) return 64;
+      let p = 64;
+      while (p * 2 < n) p *= 2;
+      for (let q = p + p / 4; ; q += p / 4) if (q >= n) return Math.ceil(q / 64) * 64;
+    };
+    tf.emptyCache();
+    const sizes = [1, 16, 17, 20, 33, 48, 65, 100, 129, 1000, 4097, 12345, 262145, 1 << 20];
+    for (const n of sizes) {
+      const live = tf.memoryStats().liveBytes;
+      const x = tf.zeros([n]);
+      expect(tf.memoryStats().liveBytes - live, `${n} floats`).toBe(classOf(4 * n));
+      x.dispose();
+    }
+    // One freed block is cached per distinct class (a later request of the same
+    // class reused the earlier block); a request of another class must not take one.
+    const cached = tf.memoryStats().cachedBytes;
+    expect(cached).toBe([...new Set(sizes.map((n) => classOf(4 * n)))].reduce((s, c) => s + c, 0));
+    const y = tf.zeros([3 << 18]); // 3 MiB: a class none of the sizes above has
+    expect(tf.memoryStats().cachedBytes).toBe(cached);
+    const z = tf.zeros([12300]); // 49200 bytes: the same class as 12345 floats (57344)
+    expect(classOf(4 * 12300)).toBe(classOf(4 * 12345));
+    expect(tf.memoryStats().cachedBytes).toBe(cached - classOf(4 * 12345));
+    expect(z.sum().item()).toBe(0);
+    y.dispose();
+    z.dispose();
+    tf.emptyCache();
+  });
+
   it('dataAsync copies off the event loop; dispose during the read is safe', async () => {
     const x = tf.arange(1 << 20).float();
     const view = x.reshape(1024, 1024).t(); // non-contiguous: gathered on the worker

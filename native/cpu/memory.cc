@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <unordered_map>
 #include <vector>
 
 #include "../common/backend.h"
@@ -27,18 +26,28 @@ size_t cache_limit() {
   return lim;
 }
 
-size_t size_class(size_t n) {
-  if (n <= 64) return 64;
-  size_t p = 64;
-  while (p * 2 < n) p *= 2;  // p < n <= 2p
-  for (size_t q = p + p / 4; q <= 2 * p; q += p / 4)
-    if (q >= n) return (q + 63) & ~(size_t)63;
-  return 2 * p;
+// Size classes: 64 bytes, then four per power of two, rounded to 64 bytes.
+// Returns the class size and sets *index, the class's free list: a direct
+// index (an unordered_map lookup, with its division, ran on every small op).
+constexpr int kNumClasses = 4 * 64;
+size_t round_class(size_t n, int* index) {
+  if (n <= 64) {
+    *index = 0;
+    return 64;
+  }
+  const int lg = 63 - __builtin_clzll(n - 1);  // p = 2^lg < n <= 2p
+  const size_t p = (size_t)1 << lg, quarter = p / 4;
+  const size_t j = (n - p + quarter - 1) / quarter;  // 1..4
+  *index = 4 * (lg - 6) + (int)j;
+  return (p + j * quarter + 63) & ~(size_t)63;
 }
+// Below 256 bytes several quarters round to the same size; a second pass
+// gives each size one index, so equal blocks share one free list.
+size_t size_class(size_t n, int* index) { return round_class(round_class(n, index), index); }
 
 struct Cache {
   std::mutex m;
-  std::unordered_map<size_t, std::vector<void*>> free;
+  std::vector<void*> free[kNumClasses];
   int64_t live = 0, cached = 0, peak = 0, allocs = 0;
 };
 
@@ -49,7 +58,7 @@ Cache& cache() {
 }
 
 void release_all(Cache& c) {
-  for (auto& [sz, list] : c.free) {
+  for (auto& list : c.free) {
     for (void* p : list) std::free(p);
     list.clear();
   }
@@ -62,14 +71,15 @@ const char* device_name() { return "cpu"; }
 const char* unavailable_reason() { return nullptr; }
 
 void* alloc(size_t nbytes) {
-  const size_t cls = size_class(nbytes);
+  int index;
+  const size_t cls = size_class(nbytes, &index);
   Cache& c = cache();
   {
     std::lock_guard<std::mutex> g(c.m);
-    auto it = c.free.find(cls);
-    if (it != c.free.end() && !it->second.empty()) {
-      void* p = it->second.back();
-      it->second.pop_back();
+    std::vector<void*>& list = c.free[index];
+    if (!list.empty()) {
+      void* p = list.back();
+      list.pop_back();
       c.cached -= (int64_t)cls;
       c.live += (int64_t)cls;
       if (c.live > c.peak) c.peak = c.live;
@@ -94,12 +104,13 @@ void* alloc(size_t nbytes) {
 
 void release(void* p, size_t nbytes) {
   if (!p) return;
-  const size_t cls = size_class(nbytes);
+  int index;
+  const size_t cls = size_class(nbytes, &index);
   Cache& c = cache();
   std::lock_guard<std::mutex> g(c.m);
   c.live -= (int64_t)cls;
   if ((size_t)c.cached + cls <= cache_limit()) {
-    c.free[cls].push_back(p);
+    c.free[index].push_back(p);
     c.cached += (int64_t)cls;
   } else {
     std::free(p);
