@@ -155,6 +155,15 @@ const cases: Case[] = [
   { M: 6, N: 16, K: 17 },
   { M: 7, N: 17, K: 17 },
   { M: 5, N: 15, K: 17 },
+  // edge slivers run a kernel of the fewest even row count >= the rows left
+  // (14-row tiles: 64 = 4x14 + 8, 100 = 7x14 + 2; 6-row tiles: 64 = 10x6 + 4)
+  { M: 64, N: 45, K: 29, bias: 'contig', relu: true },
+  { M: 100, N: 20, K: 31, la: 'col' },
+  { M: 17, N: 33, K: 40 },
+  { M: 19, N: 70, K: 12, la: 'strided', bias: 'strided' },
+  { M: 25, N: 9, K: 50, lb: 'col' },
+  { M: 27, N: 35, K: 8, relu: true },
+  { M: 23, N: 48, K: 16, la: 'col', lb: 'col' },
   // KC edges (192, 256, 384 and past)
   { M: 20, N: 40, K: 193 },
   { M: 20, N: 40, K: 257 },
