@@ -5,6 +5,8 @@
 // already-faulted pages every iteration instead of paying malloc and page
 // faults for each intermediate (a fresh 64 MB output costs more in page faults
 // than the add that fills it). emptyCache() returns the cache to the system.
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -65,6 +67,19 @@ void release_all(Cache& c) {
   c.cached = 0;
 }
 
+// Blocks of 4 MB and more are 2 MB aligned and advised onto transparent huge
+// pages: where THP runs in madvise mode (Debian's default) nothing else gets
+// them, and with 4 KB pages a GEMM walking rows 8 KB apart (square 2048) or
+// conv columns 48 KB apart touches a new page, and may miss the TLB, per row.
+// Square 2048 on 2 threads, two addons interleaved in one process: +3-4%.
+constexpr size_t kHugePage = (size_t)2 << 20, kHugeMin = (size_t)4 << 20;
+void* alloc_block(size_t bytes) {
+  if (bytes < kHugeMin) return std::aligned_alloc(64, bytes);
+  void* p = std::aligned_alloc(kHugePage, bytes);
+  if (p) madvise(p, bytes, MADV_HUGEPAGE);
+  return p;
+}
+
 }  // namespace
 
 const char* device_name() { return "cpu"; }
@@ -87,12 +102,12 @@ void* alloc(size_t nbytes) {
       return p;
     }
   }
-  void* p = std::aligned_alloc(64, cls);
+  void* p = alloc_block(cls);
   if (!p) {
     // Out of memory: give the cache back and try once more.
     std::lock_guard<std::mutex> g(c.m);
     release_all(c);
-    p = std::aligned_alloc(64, cls);
+    p = alloc_block(cls);
     if (!p) return nullptr;
   }
   std::lock_guard<std::mutex> g(c.m);
