@@ -55,6 +55,16 @@ void kernel(int64_t kc, const typename V::T* __restrict a, int64_t as, const typ
   for (int i = 0; i < MR; i++)
 #pragma GCC unroll 8
     for (int v = 0; v < NV; v++) acc[i][v] = V::zero();
+  // Fetch the C tile while the k loop runs: its rows are ldc apart (8 KB at
+  // N = 2048), usually out of L1 and L2, and the epilogue would otherwise
+  // wait for each of its MR*NV lines in turn.
+#pragma GCC unroll 64
+  for (int i = 0; i < MR; i++) {
+    if (i >= mr) break;
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++)
+      if (v * W < nr) __builtin_prefetch(c + i * ldc + v * W, 1, 3);
+  }
 
   if (ROWA) {
     // Rows in groups of 3 off one pointer each: row 3g+r is p[g] + r*as, which
