@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { nn, gradcheck, gradgradcheck, tensor, zeros } from '../src/index';
+import { backendInfo, nn, gradcheck, gradgradcheck, tensor, zeros } from '../src/index';
+import { cpuBinding } from '../src/backend/device';
 import { expectClose, randArray, rt } from './nn-helpers';
 
 const F = nn.functional;
@@ -70,6 +71,43 @@ describe('maxPool2d', () => {
       }
     });
   }
+  it('MaxPool2d(2) on float32 matches plain loops on every ISA, with ties, NaN and -Infinity', () => {
+    // Widths 2..71 give 1..35 windows per row (one partial vector step, one
+    // full one, several); odd sizes leave the last row and column out.
+    const start = backendInfo().isa;
+    const values = [0, 1, 1, 2, -1, -Infinity, NaN, 2];
+    try {
+      for (const isa of backendInfo().supportedIsas) {
+        expect(cpuBinding.setIsa!(isa)).toBe(true);
+        for (const [H, W] of [[2, 2], [5, 7], [6, 26], [4, 33], [8, 64], [7, 71]]) {
+          const shape = [2, 3, H, W];
+          const n = 2 * 3 * H * W;
+          let s = H * 131 + W;
+          const x = new Float32Array(n).map(() => values[((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 16) % values.length]);
+          const OH = H >> 1, OW = W >> 1;
+          const want = new Float32Array(6 * OH * OW), wantIdx = new Int32Array(want.length);
+          for (let p = 0; p < 6; p++)
+            for (let i = 0; i < OH; i++)
+              for (let j = 0; j < OW; j++) {
+                // Scan order; the first NaN wins, else the first maximum.
+                let best = NaN, bi = -1;
+                for (const [a, b] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+                  const k = (2 * i + a) * W + 2 * j + b, v = x[p * H * W + k];
+                  if (bi < 0 || v > best || (Number.isNaN(v) && !Number.isNaN(best))) { best = v; bi = k; }
+                }
+                want[(p * OH + i) * OW + j] = best;
+                wantIdx[(p * OH + i) * OW + j] = bi;
+              }
+          const [y, idx] = F.maxPool2d(tensor(x, { shape, dtype: 'float32' }), 2, { returnIndices: true });
+          expect(Array.from(idx.data()), `${isa} ${H}x${W}`).toEqual(Array.from(wantIdx));
+          expect(Array.from(y.data()), `${isa} ${H}x${W}`).toEqual(Array.from(want));
+        }
+      }
+    } finally {
+      cpuBinding.setIsa!(start);
+    }
+  });
+
   it('gradient goes to the max of each window; gradcheck and gradgradcheck', () => {
     // Overlapping, padded windows: the backward kernel accumulates; its own backward gathers.
     gradgradcheck((x) => F.maxPool2d(x, [3, 2], { stride: 1, padding: 1 }), [rt([2, 2, 4, 5], 26, { requiresGrad: true })]);

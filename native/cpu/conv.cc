@@ -6,10 +6,12 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <type_traits>
 
 #include "../common/backend.h"
 #include "parallel.h"
 #include "pointwise.h"
+#include "vmath.h"
 
 namespace tf {
 namespace backend {
@@ -159,16 +161,23 @@ struct MaxPoolK {
     const T* x = xv.ptr<T>();
     T* out = outv.ptr<T>();
     int32_t* ind = idxv.ptr<int32_t>();
+    const bool two = g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.DH == 1 && g.DW == 1 && g.PH == 0 && g.PW == 0;
+    // The ISA's vector MaxPool2d(2) for float32, where it has one.
+    const auto vec2 = std::is_same_v<T, float> ? cpu::vmath_table().maxpool2x2_f32 : nullptr;
     cpu::parallel_for(g.N * g.C, 1, [&](int64_t p0, int64_t p1) {
       for (int64_t p = p0; p < p1; p++) {
         const T* xp = x + (p / g.C) * xv.strides[0] + (p % g.C) * xv.strides[1];
         T* op = out + p * g.OH * g.OW;
         int32_t* ip = ind + p * g.OH * g.OW;
+        if (two && vec2) {
+          vec2(reinterpret_cast<const float*>(xp), g.W, reinterpret_cast<float*>(op), ip, g.OH, g.OW);
+          continue;
+        }
         // MaxPool2d(2), the common case: the 2x2 window as a tree (each row's
         // pair, then the two rows), which picks the same winner as the
         // sequential scan (the first NaN, else the first maximum), with
         // branch-free selects (select_bits: 13 -> 1.9 ms for 540K windows).
-        if (g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.DH == 1 && g.DW == 1 && g.PH == 0 && g.PW == 0) {
+        if (two) {
           const int64_t W = g.W, OW = g.OW, OH = g.OH;
           // b beats a (a comes first): larger, or NaN where a is not.
           auto beats = [](T b, T a) { return (b > a) | ((b != b) & (a == a)); };

@@ -33,6 +33,11 @@ struct VMathTable {
   // parameter: optim::Adam's formula, a vector at a time. Null in the generic
   // table, where optim.cc runs the shared scalar loop (which it also uses for float64).
   void (*adam_f32)(const optim::Adam<float>& op, bool amsgrad, int64_t begin, int64_t end);
+  // MaxPool2d(2) (stride 2, no padding or dilation) of one contiguous H x W
+  // float32 plane into OH x OW values and flat argmax indices, with the scalar
+  // loop's rule in native/cpu/conv.cc (first NaN, else first maximum in scan
+  // order). Null where that scalar loop runs instead (generic, AVX2).
+  void (*maxpool2x2_f32)(const float* x, int64_t W, float* out, int32_t* idx, int64_t OH, int64_t OW);
 };
 
 // The table for the active ISA (cheap: an index into three static tables).

@@ -4,6 +4,8 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
+#include <algorithm>
+
 #include "vmath.h"
 #define TF_VMATH_NS vmath_avx512_ns
 #include "vmath_impl.h"
@@ -63,9 +65,54 @@ struct V512 {
   }
 };
 
+// b beats a (a comes first in scan order): larger, or NaN where a is not.
+__mmask16 beats(__m512 b, __m512 a) {
+  return _mm512_cmp_ps_mask(b, a, _CMP_GT_OQ) |
+         (_mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q) & ~_mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q));
+}
+
+// Up to 16 windows per step along a window row: the row pair's 2n floats are
+// loaded under masks (no read past the windows) and split into even and odd
+// columns, then the same tree as the scalar loop (each row's pair, then the
+// two rows) picks value and index with mask blends. Mnist-cnn's planes are
+// 13 and 5 windows wide: one step per window row.
+void maxpool2x2(const float* x, int64_t W, float* out, int32_t* idx, int64_t OH, int64_t OW) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512i one = _mm512_set1_epi32(1), wv = _mm512_set1_epi32((int32_t)W);
+  for (int64_t oh = 0; oh < OH; oh++) {
+    const float* r0 = x + 2 * oh * W;
+    const float* r1 = r0 + W;
+    for (int64_t ow = 0; ow < OW; ow += 16) {
+      const int n = (int)std::min<int64_t>(16, OW - ow);
+      const __mmask16 m = (__mmask16)((1u << n) - 1);
+      const __mmask16 mlo = (__mmask16)(2 * n >= 16 ? 0xffffu : (1u << (2 * n)) - 1);
+      const __mmask16 mhi = (__mmask16)(2 * n > 16 ? (1u << (2 * n - 16)) - 1 : 0u);
+      const __m512 t0 = _mm512_maskz_loadu_ps(mlo, r0 + 2 * ow), t1 = _mm512_maskz_loadu_ps(mhi, r0 + 2 * ow + 16);
+      const __m512 u0 = _mm512_maskz_loadu_ps(mlo, r1 + 2 * ow), u1 = _mm512_maskz_loadu_ps(mhi, r1 + 2 * ow + 16);
+      const __m512 a = _mm512_permutex2var_ps(t0, even, t1), b = _mm512_permutex2var_ps(t0, odd, t1);
+      const __m512 c = _mm512_permutex2var_ps(u0, even, u1), d = _mm512_permutex2var_ps(u0, odd, u1);
+      const __mmask16 tb = beats(b, a), td = beats(d, c);
+      const __m512 top = _mm512_mask_blend_ps(tb, a, b), bot = _mm512_mask_blend_ps(td, c, d);
+      const __mmask16 tbot = beats(bot, top);
+      // Index of the window's top-left element: 2*oh*W + 2*(ow + lane).
+      const __m512i base = _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * oh * W + 2 * ow)), even);
+      const __m512i itop = _mm512_mask_add_epi32(base, tb, base, one);
+      const __m512i bbase = _mm512_add_epi32(base, wv);
+      const __m512i ibot = _mm512_mask_add_epi32(bbase, td, bbase, one);
+      _mm512_mask_storeu_ps(out + oh * OW + ow, m, _mm512_mask_blend_ps(tbot, top, bot));
+      _mm512_mask_storeu_epi32(idx + oh * OW + ow, m, _mm512_mask_blend_epi32(tbot, itop, ibot));
+    }
+  }
+}
+
 }  // namespace
 
-VMathTable vmath_avx512() { return vmath_avx512_ns::make_table<V512>(Isa::Avx512); }
+VMathTable vmath_avx512() {
+  VMathTable t = vmath_avx512_ns::make_table<V512>(Isa::Avx512);
+  t.maxpool2x2_f32 = maxpool2x2;
+  return t;
+}
 
 }  // namespace cpu
 }  // namespace tf

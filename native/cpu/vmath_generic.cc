@@ -65,7 +65,8 @@ VMathTable vmath_generic() {
           sum,
           acc_row,
           vmax,
-          nullptr};  // adam_f32: native/cpu/optim.cc's loop over the shared formula
+          nullptr,   // adam_f32: native/cpu/optim.cc's loop over the shared formula
+          nullptr};  // maxpool2x2_f32: native/cpu/conv.cc's scalar loop
 }
 
 }  // namespace cpu

@@ -385,7 +385,8 @@ VMathTable make_table(Isa isa) {
           sum_f32<V>,
           acc_row_f32<V>,
           max_f32<V>,
-          adam_f32<V>};
+          adam_f32<V>,
+          nullptr};  // maxpool2x2_f32: set by the ISAs that have one
 }
 
 }  // namespace TF_VMATH_NS
