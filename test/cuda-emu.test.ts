@@ -489,6 +489,16 @@ describe(`CUDA kernels (${target.name}) match the CPU backend`, () => {
         d.call('maxpool2dBackward', [dx, gy, ind], [xv, ov, ov], pg);
         return [d.get(dx, xv)];
       });
+      both(`maxPool2dBackward 2x2 with indices outside their windows dt${dt}`, (d) => {
+        // Valid plane indices that point into other windows: the CPU's dense
+        // 2x2 adjoint must hand these planes to the general scatter.
+        const pg = [2, 2, 2, 2, 0, 0, 1, 1], ph = Math.floor(H / 2), pw = Math.floor(W / 2);
+        const ov = contig([N, C, ph, pw]), gy = input(d, dt, ov);
+        const ix = new Int32Array(numel(ov.shape)).map((_, i) => (i * 7) % (H * W));
+        const dx = d.alloc(dt, numel(xv.shape), NaN); // fully overwritten
+        d.call('maxpool2dBackward', [dx, gy, d.put(ix, I32)], [xv, ov, ov], pg);
+        return [d.get(dx, xv)];
+      });
       both(`maxPool2d dt${dt}`, (d) => {
         const raw = data(dt, numel(xv.shape));
         raw[10] = NaN;

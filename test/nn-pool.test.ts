@@ -71,7 +71,7 @@ describe('maxPool2d', () => {
       }
     });
   }
-  it('MaxPool2d(2) on float32 matches plain loops on every ISA, with ties, NaN and -Infinity', () => {
+  it('MaxPool2d(2) on float32 and its backward match plain loops on every ISA, with ties, NaN, -Infinity and -0', () => {
     // Widths 2..71 give 1..35 windows per row (one partial vector step, one
     // full one, several); odd sizes leave the last row and column out.
     const start = backendInfo().isa;
@@ -98,9 +98,16 @@ describe('maxPool2d', () => {
                 want[(p * OH + i) * OW + j] = best;
                 wantIdx[(p * OH + i) * OW + j] = bi;
               }
-          const [y, idx] = F.maxPool2d(tensor(x, { shape, dtype: 'float32' }), 2, { returnIndices: true });
+          const xt = tensor(x, { shape, dtype: 'float32', requiresGrad: true });
+          const [y, idx] = F.maxPool2d(xt, 2, { returnIndices: true });
           expect(Array.from(idx.data()), `${isa} ${H}x${W}`).toEqual(Array.from(wantIdx));
           expect(Array.from(y.data()), `${isa} ${H}x${W}`).toEqual(Array.from(want));
+          // Backward: each gradient at its index (0 + g, so -0 lands as +0), zero elsewhere.
+          const g = new Float32Array(want.length).map((_, i) => (i % 5 === 0 ? -0 : (i % 7) - 3));
+          const wantDx = new Float32Array(n);
+          for (let o = 0; o < want.length; o++) wantDx[Math.floor(o / (OH * OW)) * H * W + wantIdx[o]] += g[o];
+          y.backward(tensor(g, { shape: y.shape, dtype: 'float32' }));
+          expect(Array.from(xt.grad!.data()), `${isa} ${H}x${W} backward`).toEqual(Array.from(wantDx));
         }
       }
     } finally {

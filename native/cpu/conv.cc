@@ -125,6 +125,11 @@ struct Im2colK {
   }
 };
 
+// MaxPool2d(2): 2x2 windows at stride 2, no padding or dilation.
+bool two_by_two(const ConvGeom& g) {
+  return g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.DH == 1 && g.DW == 1 && g.PH == 0 && g.PW == 0;
+}
+
 // The adjoint of max pooling: each plane of dx is zeroed, then every output
 // gradient is added at its saved index. Planes are independent, so they run in
 // parallel with no atomics; overlapping windows add in output order.
@@ -135,11 +140,15 @@ struct MaxPoolBackK {
     const int32_t* ind = idxv.ptr<int32_t>();
     const int64_t HW = g.H * g.W, L = g.OH * g.OW;
     std::atomic<bool> bad{false};
+    // The ISA's dense MaxPool2d(2) adjoint for float32, where it has one.
+    const auto vec2 = std::is_same_v<T, float> && two_by_two(g) ? cpu::vmath_table().maxpool2x2_backward_f32 : nullptr;
     cpu::parallel_for(g.N * g.C, std::max<int64_t>(1, cpu::kPointwiseGrain / (HW + L)), [&](int64_t p0, int64_t p1) {
       for (int64_t p = p0; p < p1; p++) {
         T* d = dx + (p / g.C) * dxv.strides[0] + (p % g.C) * dxv.strides[1];
         const T* s = gy + p * L;
         const int32_t* ip = ind + p * L;
+        if (vec2 && vec2(reinterpret_cast<float*>(d), reinterpret_cast<const float*>(s), ip, g.H, g.W, g.OH, g.OW))
+          continue;
         std::fill(d, d + HW, T(0));
         for (int64_t j = 0; j < L; j++) {
           if ((uint32_t)ip[j] < (uint64_t)HW) d[ip[j]] += s[j];
@@ -161,7 +170,7 @@ struct MaxPoolK {
     const T* x = xv.ptr<T>();
     T* out = outv.ptr<T>();
     int32_t* ind = idxv.ptr<int32_t>();
-    const bool two = g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.DH == 1 && g.DW == 1 && g.PH == 0 && g.PW == 0;
+    const bool two = two_by_two(g);
     // The ISA's vector MaxPool2d(2) for float32, where it has one.
     const auto vec2 = std::is_same_v<T, float> ? cpu::vmath_table().maxpool2x2_f32 : nullptr;
     cpu::parallel_for(g.N * g.C, 1, [&](int64_t p0, int64_t p1) {

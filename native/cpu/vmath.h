@@ -38,6 +38,12 @@ struct VMathTable {
   // loop's rule in native/cpu/conv.cc (first NaN, else first maximum in scan
   // order). Null where that scalar loop runs instead (generic, AVX2).
   void (*maxpool2x2_f32)(const float* x, int64_t W, float* out, int32_t* idx, int64_t OH, int64_t OW);
+  // Its adjoint on one plane: writes all H x W elements of dx (each window's
+  // gradient at its index, zero elsewhere, +0 for -0 as 0 + g gives). Returns
+  // false, dx partly written, if an index lies outside its own window (the
+  // caller then runs the general scatter, which also reports bad indices).
+  bool (*maxpool2x2_backward_f32)(float* dx, const float* gy, const int32_t* idx, int64_t H, int64_t W, int64_t OH,
+                                  int64_t OW);
 };
 
 // The table for the active ISA (cheap: an index into three static tables).

@@ -106,11 +106,50 @@ void maxpool2x2(const float* x, int64_t W, float* out, int32_t* idx, int64_t OH,
   }
 }
 
+// The adjoint, written densely (windows do not overlap): each window's four
+// outputs are g or 0 by where its index points, interleaved back into the two
+// rows, so dx needs no zero fill and no scatter.
+bool maxpool2x2_backward(float* dx, const float* gy, const int32_t* idx, int64_t H, int64_t W, int64_t OH, int64_t OW) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
+  const __m512i one = _mm512_set1_epi32(1), wv = _mm512_set1_epi32((int32_t)W), wv1 = _mm512_add_epi32(wv, one);
+  const __m512 zero = _mm512_setzero_ps();
+  for (int64_t oh = 0; oh < OH; oh++) {
+    float* r0 = dx + 2 * oh * W;
+    float* r1 = r0 + W;
+    for (int64_t ow = 0; ow < OW; ow += 16) {
+      const int n = (int)std::min<int64_t>(16, OW - ow);
+      const __mmask16 m = (__mmask16)((1u << n) - 1);
+      const __mmask16 mlo = (__mmask16)(2 * n >= 16 ? 0xffffu : (1u << (2 * n)) - 1);
+      const __mmask16 mhi = (__mmask16)(2 * n > 16 ? (1u << (2 * n - 16)) - 1 : 0u);
+      const __m512 g = _mm512_add_ps(_mm512_maskz_loadu_ps(m, gy + oh * OW + ow), zero);  // -0 -> +0
+      const __m512i base = _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * oh * W + 2 * ow)), even);
+      const __m512i q = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, idx + oh * OW + ow), base);
+      const __mmask16 m0 = _mm512_cmpeq_epi32_mask(q, _mm512_setzero_si512()), m1 = _mm512_cmpeq_epi32_mask(q, one);
+      const __mmask16 m2 = _mm512_cmpeq_epi32_mask(q, wv), m3 = _mm512_cmpeq_epi32_mask(q, wv1);
+      if (((m0 | m1 | m2 | m3) & m) != m) return false;
+      const __m512 a = _mm512_maskz_mov_ps(m0, g), b = _mm512_maskz_mov_ps(m1, g);
+      const __m512 c = _mm512_maskz_mov_ps(m2, g), d = _mm512_maskz_mov_ps(m3, g);
+      _mm512_mask_storeu_ps(r0 + 2 * ow, mlo, _mm512_permutex2var_ps(a, lo, b));
+      _mm512_mask_storeu_ps(r0 + 2 * ow + 16, mhi, _mm512_permutex2var_ps(a, hi, b));
+      _mm512_mask_storeu_ps(r1 + 2 * ow, mlo, _mm512_permutex2var_ps(c, lo, d));
+      _mm512_mask_storeu_ps(r1 + 2 * ow + 16, mhi, _mm512_permutex2var_ps(c, hi, d));
+    }
+    // An odd width leaves the last column out of every window.
+    if (2 * OW < W) r0[W - 1] = r1[W - 1] = 0.0f;
+  }
+  // An odd height leaves the last row out.
+  for (int64_t r = 2 * OH; r < H; r++) std::fill(dx + r * W, dx + (r + 1) * W, 0.0f);
+  return true;
+}
+
 }  // namespace
 
 VMathTable vmath_avx512() {
   VMathTable t = vmath_avx512_ns::make_table<V512>(Isa::Avx512);
   t.maxpool2x2_f32 = maxpool2x2;
+  t.maxpool2x2_backward_f32 = maxpool2x2_backward;
   return t;
 }
 

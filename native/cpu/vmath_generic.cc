@@ -66,7 +66,8 @@ VMathTable vmath_generic() {
           acc_row,
           vmax,
           nullptr,   // adam_f32: native/cpu/optim.cc's loop over the shared formula
-          nullptr};  // maxpool2x2_f32: native/cpu/conv.cc's scalar loop
+          nullptr,   // maxpool2x2_f32 and its backward: native/cpu/conv.cc's scalar loops
+          nullptr};
 }
 
 }  // namespace cpu

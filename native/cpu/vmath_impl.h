@@ -386,7 +386,8 @@ VMathTable make_table(Isa isa) {
           acc_row_f32<V>,
           max_f32<V>,
           adam_f32<V>,
-          nullptr};  // maxpool2x2_f32: set by the ISAs that have one
+          nullptr,   // maxpool2x2_f32 and its backward: set by the ISAs that have one
+          nullptr};
 }
 
 }  // namespace TF_VMATH_NS
