@@ -400,7 +400,11 @@ function convGemm(x: Tensor, weight: Tensor, bias: Tensor | null, g: Geom, act: 
         if (needs[1]) dw = reshape(mm(gm, t(cx)), weight.shape);
         if (needs[2]) db = sum(gm, 1);
       } else if (needs[1] || needs[2]) {
-        const dwb = mm(gm, t(cols2));
+        // [O, K'] = gm · colsᵀ. GEMM packs a transposed operand through
+        // register transposes, so the smaller of gm ([O, NL]) and cols
+        // ([K', NL]) should be it: for K' > O, (cols · gmᵀ)ᵀ. Conv2 of
+        // mnist-cnn (O 64, K' 290, NL 12100): 2.34 -> 2.00 ms on 2 threads.
+        const dwb = kb > oc ? t(mm(cols2, t(gm))) : mm(gm, t(cols2));
         if (needs[1]) dw = reshape(narrow(dwb, 1, 0, k), weight.shape);
         if (needs[2]) db = reshape(narrow(dwb, 1, k, 1), [oc]);
       }
