@@ -75,8 +75,11 @@ void release_all(Cache& c) {
 constexpr size_t kHugePage = (size_t)2 << 20, kHugeMin = (size_t)4 << 20;
 void* alloc_block(size_t bytes) {
   if (bytes < kHugeMin) return std::aligned_alloc(64, bytes);
-  void* p = std::aligned_alloc(kHugePage, bytes);
-  if (p) madvise(p, bytes, MADV_HUGEPAGE);
+  // posix_memalign, not aligned_alloc: the size need not be a multiple of the
+  // alignment (ASan's aligned_alloc enforces C11's rule and returns null).
+  void* p = nullptr;
+  if (posix_memalign(&p, kHugePage, bytes) != 0) return nullptr;
+  madvise(p, bytes, MADV_HUGEPAGE);
   return p;
 }
 
