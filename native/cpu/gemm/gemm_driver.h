@@ -136,17 +136,19 @@ void kernel(int64_t kc, const typename V::T* __restrict a, int64_t as, const typ
   }
 }
 
-// An edge sliver of mr < MR rows (always packed or read from a packed edge
-// buffer, MR apart per k) runs the kernel with the fewest even row count that
-// covers it, instead of multiplying up to MR - 1 rows of padding: a 64-row
-// GEMM on 14-row tiles costs 4 + 8/14 tile calls instead of 5.
-template <class V, int MR, int NV>
+// An edge sliver of mr < MR rows runs the kernel with the fewest even row
+// count that covers it, instead of multiplying up to MR - 1 rows of padding:
+// a 64-row GEMM on 14-row tiles costs 4 + 8/14 tile calls instead of 5. Its
+// rows come from an edge buffer holding the even row count: packed (k-major,
+// MR apart per k) or, when the tile reads A's rows in place, row-major copies
+// (ROWA, `as` apart), which cost a memcpy per row instead of a transpose.
+template <class V, int MR, int NV, bool ROWA>
 void edge_kernel(int64_t kc, const typename V::T* a, int64_t as, const typename V::T* b, int64_t bs,
                  typename V::T* c, int64_t ldc, int mr, int nr, bool load_c, const typename V::T* bias, bool relu) {
   if constexpr (MR > 2) {
-    if (mr <= MR - 2) return edge_kernel<V, MR - 2, NV>(kc, a, as, b, bs, c, ldc, mr, nr, load_c, bias, relu);
+    if (mr <= MR - 2) return edge_kernel<V, MR - 2, NV, ROWA>(kc, a, as, b, bs, c, ldc, mr, nr, load_c, bias, relu);
   }
-  kernel<V, MR, NV, false>(kc, a, as, b, bs, c, ldc, mr, nr, load_c, bias, relu);
+  kernel<V, MR, NV, ROWA>(kc, a, as, b, bs, c, ldc, mr, nr, load_c, bias, relu);
 }
 
 // Packs rows [0, mc) of A (already offset) into MR-tall k-major slivers,
@@ -304,10 +306,16 @@ struct Tile {
         const bool last = pc + kc == K;
         const bool load_c = g.accumulate || pc > 0;
         const T* abase = g.a + ic * g.rsa + pc * g.csa;
-        if (!a_direct)
+        if (!a_direct) {
           pack_a<V, MR>(mc, kc, abase, g.rsa, g.csa, apack);
-        else if (mfull < mc)
+        } else if (mfull < mc && a_row) {
+          // Edge rows, row-major, kc apart, plus a zero row up to an even count.
+          const int64_t me = mc - mfull;
+          for (int64_t i = 0; i < me; i++) std::memcpy(aedge + i * kc, abase + (mfull + i) * g.rsa, sizeof(T) * kc);
+          if (me % 2) std::memset(aedge + me * kc, 0, sizeof(T) * kc);
+        } else if (mfull < mc) {
           pack_a<V, MR>(mc - mfull, kc, abase + mfull * g.rsa, g.rsa, g.csa, aedge);
+        }
 
         for (int64_t jc = n0; jc < n1; jc += NC) {
           const int64_t nc = imin(NC, n1 - jc);
@@ -335,17 +343,18 @@ struct Tile {
               int64_t as;
               bool rowa = false;
               if (!a_direct) ap = apack + ir * kc, as = MR;
+              else if (ir >= mfull && a_row) ap = aedge, as = kc, rowa = true;
               else if (ir >= mfull) ap = aedge, as = MR;
               else if (a_row) ap = abase + ir * g.rsa, as = g.rsa, rowa = true;
               else ap = abase + ir, as = g.csa;
               // A tile at most one vector wide (N = 10 layers, the N edge)
               // runs a one-vector kernel instead of multiplying padding.
               if (nr <= V::W) {
-                if (rowa) kernel<V, MR, 1, true>(kc, ap, as, bs_ptr, bs, crow + jr, g.ldc, mr, nr, load_c, bt, relu);
-                else edge_kernel<V, MR, 1>(kc, ap, as, bs_ptr, bs, crow + jr, g.ldc, mr, nr, load_c, bt, relu);
+                if (rowa) edge_kernel<V, MR, 1, true>(kc, ap, as, bs_ptr, bs, crow + jr, g.ldc, mr, nr, load_c, bt, relu);
+                else edge_kernel<V, MR, 1, false>(kc, ap, as, bs_ptr, bs, crow + jr, g.ldc, mr, nr, load_c, bt, relu);
               } else {
-                if (rowa) kernel<V, MR, NV, true>(kc, ap, as, bs_ptr, bs, crow + jr, g.ldc, mr, nr, load_c, bt, relu);
-                else edge_kernel<V, MR, NV>(kc, ap, as, bs_ptr, bs, crow + jr, g.ldc, mr, nr, load_c, bt, relu);
+                if (rowa) edge_kernel<V, MR, NV, true>(kc, ap, as, bs_ptr, bs, crow + jr, g.ldc, mr, nr, load_c, bt, relu);
+                else edge_kernel<V, MR, NV, false>(kc, ap, as, bs_ptr, bs, crow + jr, g.ldc, mr, nr, load_c, bt, relu);
               }
             }
           }
