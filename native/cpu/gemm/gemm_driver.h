@@ -25,8 +25,10 @@
 // stride is read in place when the tile has few rows (each packed B element
 // would be used only mt/MR times, so packing would cost a large share of the
 // work). Only edge slivers (mr < MR, nr < NR) are copied to a zero-padded
-// buffer so the kernel never reads out of bounds; tiles at most one vector
-// wide (N = 10) use a one-vector kernel.
+// buffer so the kernel never reads out of bounds (edge rows of an in-place A
+// as row-major copies); an edge sliver of rows runs a kernel with only as
+// many rows as it needs, and tiles at most one vector wide (N = 10) use a
+// one-vector kernel.
 #include <cstdint>
 #include <cstring>
 
