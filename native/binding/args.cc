@@ -1,5 +1,7 @@
 #include "args.h"
 
+#include "../common/spinlock.h"
+
 #include <atomic>
 #include <mutex>
 #include <sstream>
@@ -25,7 +27,7 @@ constexpr uint32_t kMaxChunks = 1u << (kIndexBits - kChunkBits);
 struct BoxTable {
   std::atomic<StorageBox*> chunk[kMaxChunks] = {};
   std::atomic<uint32_t> nchunks{0};
-  std::mutex mu;
+  SpinLock mu;
   std::vector<uint32_t> free_list;
 };
 BoxTable& table() {
@@ -37,7 +39,7 @@ BoxTable& table() {
 
 StorageBox* new_box(napi_env env) {
   BoxTable& t = table();
-  std::lock_guard<std::mutex> lock(t.mu);
+  std::lock_guard<SpinLock> lock(t.mu);
   if (t.free_list.empty()) {
     const uint32_t k = t.nchunks.load(std::memory_order_relaxed);
     if (k == kMaxChunks) return nullptr;
@@ -61,7 +63,7 @@ StorageBox* new_box(napi_env env) {
 
 void delete_box(StorageBox* box) {
   BoxTable& t = table();
-  std::lock_guard<std::mutex> lock(t.mu);
+  std::lock_guard<SpinLock> lock(t.mu);
   box->gen = (box->gen + 1) & ((1u << kGenBits) - 1);
   box->env = nullptr;
   box->freed = true;

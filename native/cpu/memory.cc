@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../common/backend.h"
+#include "../common/spinlock.h"
 
 namespace tf {
 namespace backend {
@@ -48,7 +49,7 @@ size_t round_class(size_t n, int* index) {
 size_t size_class(size_t n, int* index) { return round_class(round_class(n, index), index); }
 
 struct Cache {
-  std::mutex m;
+  SpinLock m;
   std::vector<void*> free[kNumClasses];
   int64_t live = 0, cached = 0, peak = 0, allocs = 0;
 };
@@ -93,7 +94,7 @@ void* alloc(size_t nbytes) {
   const size_t cls = size_class(nbytes, &index);
   Cache& c = cache();
   {
-    std::lock_guard<std::mutex> g(c.m);
+    std::lock_guard<SpinLock> g(c.m);
     std::vector<void*>& list = c.free[index];
     if (!list.empty()) {
       void* p = list.back();
@@ -108,12 +109,12 @@ void* alloc(size_t nbytes) {
   void* p = alloc_block(cls);
   if (!p) {
     // Out of memory: give the cache back and try once more.
-    std::lock_guard<std::mutex> g(c.m);
+    std::lock_guard<SpinLock> g(c.m);
     release_all(c);
     p = alloc_block(cls);
     if (!p) return nullptr;
   }
-  std::lock_guard<std::mutex> g(c.m);
+  std::lock_guard<SpinLock> g(c.m);
   c.live += (int64_t)cls;
   if (c.live > c.peak) c.peak = c.live;
   c.allocs++;
@@ -125,7 +126,7 @@ void release(void* p, size_t nbytes) {
   int index;
   const size_t cls = size_class(nbytes, &index);
   Cache& c = cache();
-  std::lock_guard<std::mutex> g(c.m);
+  std::lock_guard<SpinLock> g(c.m);
   c.live -= (int64_t)cls;
   if ((size_t)c.cached + cls <= cache_limit()) {
     c.free[index].push_back(p);
@@ -140,13 +141,13 @@ void copy_to_host(void* dst, const void* src, size_t n) { if (n) std::memcpy(dst
 
 MemoryStats memory_stats() {
   Cache& c = cache();
-  std::lock_guard<std::mutex> g(c.m);
+  std::lock_guard<SpinLock> g(c.m);
   return {c.live, c.cached, c.peak, c.allocs};
 }
 
 void empty_cache() {
   Cache& c = cache();
-  std::lock_guard<std::mutex> g(c.m);
+  std::lock_guard<SpinLock> g(c.m);
   release_all(c);
 }
 
