@@ -4,6 +4,7 @@
  * op that defines it (src/ops/), which is the single place for its forward
  * and backward.
  */
+import type { StorageHandle } from './backend/binding';
 import { backendFor, type Device } from './backend/device';
 import { writeView } from './backend/meta';
 import type { Node } from './autograd/node';
@@ -699,8 +700,22 @@ export function allocTensor<D extends DType>(shape: Shape, dtype: D, device: Dev
   const b = backendFor(device);
   const n = numel(shape);
   const code = DTYPE_CODE[dtype];
-  const s = newStorage(dtype, device, n, b, (owner) => b.alloc(code, n, owner));
-  return new Tensor<D>(s, shape, contiguousStrides(shape), 0);
+  return newTensor(shape, contiguousStrides(shape), dtype, device, (owner) => b.alloc(code, n, owner));
+}
+
+/**
+ * @internal A contiguous tensor whose memory `make(owner)` allocates: alloc,
+ * or an op that allocates its own output (one native call instead of two),
+ * having read the output view `strides` describe.
+ */
+export function newTensor<D extends DType>(
+  shape: Shape,
+  strides: number[],
+  dtype: D,
+  device: Device,
+  make: (owner: Storage | null) => StorageHandle,
+): Tensor<D> {
+  return new Tensor<D>(newStorage(dtype, device, numel(shape), backendFor(device), make), shape, strides, 0);
 }
 
 /** @internal Wraps a JS typed array (copied) as a tensor. */

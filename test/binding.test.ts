@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { cpuBinding as b } from '../src/backend/device';
 import type { StorageHandle } from '../src/backend/binding';
+import { BinaryOp, UnaryOp } from '../src/backend/opcodes';
 
 function view(pos: number, shape: number[], strides: number[], offset = 0): number {
   b.meta[pos] = shape.length;
@@ -78,6 +79,43 @@ describe('native argument validation', () => {
     expect(b.isDisposed(d)).toBe(true);
     view(0, [1], [1]);
     expect(() => b.toTyped(d)).toThrow(/after dispose/);
+  });
+
+  it('unary/binary allocate their own output for -1 - dtype, and free it again when they throw', () => {
+    const neg = UnaryOp.neg, add = BinaryOp.add, lt = BinaryOp.lt;
+    // neg([1..6] viewed 2x3) into a new float32 output: a live handle holding -x.
+    view(view(0, [2, 3], [3, 1]), [2, 3], [3, 1]);
+    const h = b.unary(neg, -1, s, 0, 0, null)!;
+    expect(b.isDisposed(h)).toBe(false);
+    view(0, [6], [1]);
+    expect(Array.from(b.toTyped(h) as Float32Array)).toEqual([-1, -2, -3, -4, -5, -6]);
+    // A predicate's new output is bool (code 3): -1 - 3.
+    view(view(view(0, [6], [1]), [6], [1]), [6], [1]);
+    const hb = b.binary(lt, -4, s, h, 0, null)!;
+    view(0, [6], [1]);
+    expect(Array.from(b.toTyped(hb) as Uint8Array)).toEqual([0, 0, 0, 0, 0, 0]);
+    // With a scalar operand, owned by a JS object as alloc's are.
+    view(view(0, [6], [1]), [6], [1]);
+    const hs = b.binary(add, -1, s, null, 10, {})!;
+    view(0, [6], [1]);
+    expect(Array.from(b.toTyped(hs) as Float32Array)).toEqual([11, 12, 13, 14, 15, 16]);
+    b.disposeMany(Float64Array.of(h, hb, hs), 3);
+
+    const live = b.memoryStats().liveBytes;
+    view(view(0, [6], [1]), [6], [1]);
+    expect(() => b.unary(neg, -5, s, 0, 0, null)).toThrow(/neither a storage handle nor -1 - a dtype code/);
+    expect(() => b.unary(neg, -1.5, s, 0, 0, null)).toThrow(TypeError);
+    view(view(0, [6], [2]), [6], [1]); // a new output must be contiguous from offset 0
+    expect(() => b.unary(neg, -1, s, 0, 0, null)).toThrow(/neg: a new output must be contiguous from offset 0/);
+    view(view(0, [3], [1], 1), [3], [1]);
+    expect(() => b.unary(neg, -1, s, 0, 0, null)).toThrow(/contiguous from offset 0/);
+    // Errors found after the output was allocated: shapes, dtypes, a bad owner.
+    view(view(0, [6], [1]), [3], [1]);
+    expect(() => b.unary(neg, -1, s, 0, 0, null)).toThrow(/does not match/);
+    view(view(0, [6], [1]), [6], [1]);
+    expect(() => b.unary(neg, -3, s, 0, 0, null)).toThrow(/output must be float32/); // an int32 output for float32 input
+    expect(() => b.binary(add, -1, s, null, 1, 5 as unknown as object)).toThrow(/owner must be an object/);
+    expect(b.memoryStats().liveBytes).toBe(live);
   });
 
   it('a huge allocation is a RangeError naming the size', () => {

@@ -83,6 +83,42 @@ DType dtype_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
 
 }  // namespace
 
+OutArg::OutArg(const Napi::CallbackInfo& info, size_t i, size_t owner_index, const char* op) : env_(info.Env()), op_(op) {
+  double h = 0;
+  if (i < info.Length() && napi_get_value_double(env_, info[i], &h) == napi_ok && h < 0) {
+    if (!(h >= -kNumDTypes && h == (double)(int64_t)h))
+      type_error(env_, std::string(op) + ": output " + std::to_string(h) + " is neither a storage handle nor -1 - a dtype code");
+    fresh_ = true;
+    dtype_ = (DType)(-1 - (int64_t)h);
+    owner_ = owner_arg(info, owner_index, op);
+  } else {
+    box_ = storage_arg(info, i, op);
+  }
+}
+
+OutArg::~OutArg() {
+  // The op threw after allocating: nobody holds the handle, so free it here.
+  if (fresh_ && box_) retire_box(env_, box_);
+}
+
+View OutArg::view(Meta& m, const char* what) {
+  if (!fresh_) return m.view(box_, what);
+  int64_t numel;
+  View v = m.new_view(what, &numel);
+  box_ = make_storage(env_, dtype_, numel, op_, nullptr);  // the owner comes in result(), after the op succeeded
+  v.base = static_cast<char*>(box_->data);
+  v.dtype = dtype_;
+  return v;
+}
+
+Napi::Value OutArg::result() {
+  if (!fresh_) return env_.Undefined();
+  StorageBox* box = box_;
+  box_ = nullptr;  // handed out: the destructor must not free it
+  if (owner_) set_owner(env_, box, owner_, op_);
+  return Napi::Number::New(env_, handle_of(box));
+}
+
 // alloc(dtype, numel, owner?) -> storage handle (contents uninitialised)
 TF_EXPORT(alloc) {
   DType d = dtype_arg(info, 0, "alloc");

@@ -172,7 +172,9 @@ void Meta::bad_integer(const char* what, int64_t lo, int64_t hi) {
                         std::to_string(hi) + "], got " + std::to_string(m_[pos_]));
 }
 
-View Meta::view(StorageBox* s, const char* what) {
+// Reads and checks the next view's numbers; *last is the furthest element it
+// reaches (offset + sum of (size - 1) * stride), *numel its element count.
+View Meta::read_view(const char* what, int64_t* numel_out, int64_t* last_out) {
   View v;
   constexpr int64_t kMaxSize = (int64_t)1 << 48;
   v.ndim = (int)integer(what, 0, kMaxDims);
@@ -195,11 +197,27 @@ View Meta::view(StorageBox* s, const char* what) {
     if (v.shape[d] > 0) wraps |= __builtin_mul_overflow(v.shape[d] - 1, v.strides[d], &reach) || __builtin_add_overflow(last, reach, &last);
   }
   if (wraps) range_error(env_, std::string(op_) + ": " + what + " view " + shape_str(v) + " reaches past 2^63 elements");
+  *numel_out = numel;
+  *last_out = last;
+  return v;
+}
+
+View Meta::view(StorageBox* s, const char* what) {
+  int64_t numel, last;
+  View v = read_view(what, &numel, &last);
   if (numel > 0 && last >= s->numel)
     range_error(env_, std::string(op_) + ": " + what + " view " + shape_str(v) + " at offset " + std::to_string(v.offset) +
                           " reaches element " + std::to_string(last) + " of a storage of " + std::to_string(s->numel));
   v.base = static_cast<char*>(s->data);
   v.dtype = s->dtype;
+  return v;
+}
+
+View Meta::new_view(const char* what, int64_t* numel) {
+  int64_t last;
+  View v = read_view(what, numel, &last);
+  if (v.offset != 0 || !v.contiguous())
+    range_error(env_, std::string(op_) + ": a new " + what + " must be contiguous from offset 0, got view " + shape_str(v));
   return v;
 }
 

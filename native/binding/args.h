@@ -87,6 +87,9 @@ class Meta {
   Meta(const Napi::CallbackInfo& info, const char* op);
   // Reads the next view and validates it against storage `s`.
   View view(StorageBox* s, const char* what);
+  // Reads the next view for a storage not yet allocated: it must be
+  // contiguous from offset 0; *numel is what to allocate. base/dtype unset.
+  View new_view(const char* what, int64_t* numel);
   // Reads the next integer, which must lie in [lo, hi]. Inline, without
   // floor(): this runs a dozen times per op, and the check is two compares.
   int64_t integer(const char* what, int64_t lo, int64_t hi) {
@@ -102,10 +105,36 @@ class Meta {
 
  private:
   [[noreturn]] void bad_integer(const char* what, int64_t lo, int64_t hi);
+  View read_view(const char* what, int64_t* numel, int64_t* last);
   Napi::Env env_;
   const char* op_;
   const double* m_;
   int pos_ = 0;
+};
+
+// An op's output argument: a storage handle, or (-1 - dtype code) asking the
+// op to allocate its output itself, which saves a tiny op a whole N-API call
+// (alloc, then the op). A new output is sized by its view (contiguous from
+// offset 0), gets argument owner_index as its GC owner like alloc's (null:
+// a tidy scope owns it), and is freed again if the op throws before result().
+class OutArg {
+ public:
+  OutArg(const Napi::CallbackInfo& info, size_t i, size_t owner_index, const char* op);
+  ~OutArg();
+  OutArg(const OutArg&) = delete;
+  OutArg& operator=(const OutArg&) = delete;
+  // The output's view, the next one in meta (allocating a new output).
+  View view(Meta& m, const char* what);
+  // What the op returns: the new output's handle (now owned), or undefined.
+  Napi::Value result();
+
+ private:
+  Napi::Env env_;
+  const char* op_;
+  StorageBox* box_ = nullptr;  // the existing output, or the new one once allocated
+  bool fresh_ = false;         // allocated by this op
+  DType dtype_ = DType::F32;   // of a new output
+  napi_value owner_ = nullptr;
 };
 
 void require_same_shape(Napi::Env env, const char* op, const View& a, const View& b, const char* an, const char* bn);

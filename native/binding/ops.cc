@@ -69,34 +69,36 @@ TF_EXPORT(fill) {
   return info.Env().Undefined();
 }
 
-// unary(op, out, a, p0, p1)
+// unary(op, out, a, p0, p1, owner?) -> undefined, or the new output's
+// handle when out is -1 - dtype (see OutArg)
 TF_EXPORT(unary) {
   Napi::Env env = info.Env();
   int code = (int)int_arg(info, 0, "unary", "op code", 0, (int)UnaryOp::count_ - 1);
   const char* op = unary_name(code);
-  StorageBox* o = storage_arg(info, 1, op);
+  OutArg o(info, 1, 5, op);
   StorageBox* a = storage_arg(info, 2, op);
   double p0 = number_arg(info, 3, op, "p0"), p1 = number_arg(info, 4, op, "p1");
   Meta m(info, op);
-  View out = m.view(o, "output"), av = m.view(a, "input");
+  View out = o.view(m, "output"), av = m.view(a, "input");
   require_same_shape(env, op, out, av, "output", "input");
   check_kind(env, op, unary_kind(code), out, av);
   backend::unary((UnaryOp)code, out, av, p0, p1);
-  return env.Undefined();
+  return o.result();
 }
 
-// binary(op, out, a, b | null, scalar)
+// binary(op, out, a, b | null, scalar, owner?) -> undefined, or the new
+// output's handle when out is -1 - dtype (see OutArg)
 TF_EXPORT(binary) {
   Napi::Env env = info.Env();
   int code = (int)int_arg(info, 0, "binary", "op code", 0, (int)BinaryOp::count_ - 1);
   const char* op = binary_name(code);
-  StorageBox* o = storage_arg(info, 1, op);
+  OutArg o(info, 1, 5, op);
   StorageBox* a = storage_arg(info, 2, op);
   // b null: the second operand is the number in argument 4.
   StorageBox* b = optional_storage_arg(info, 3, op);
   double s = b ? 0.0 : number_arg(info, 4, op, "scalar operand");
   Meta m(info, op);
-  View out = m.view(o, "output"), av = m.view(a, "input");
+  View out = o.view(m, "output"), av = m.view(a, "input");
   View bv;
   require_same_shape(env, op, out, av, "output", "first input");
   if (b) {
@@ -110,7 +112,7 @@ TF_EXPORT(binary) {
   if (kind == kKindB) require_dtype(env, op, out, DType::BOOL, "output");
   else check_kind(env, op, kind, out, av);
   backend::binary((BinaryOp)code, out, av, b ? &bv : nullptr, s);
-  return env.Undefined();
+  return o.result();
 }
 
 // where(out, cond, a | null, b | null, aScalar, bScalar)

@@ -46,9 +46,11 @@ export interface NativeBinding {
   emptyCache(): void;
   deviceInfo(): { device: string; available: boolean; reason: string | null };
   fill(out: H, value: number): void;
-  unary(op: number, out: H, a: H, p0: number, p1: number): void;
+  /** out -1 - dtype code: as binary's. */
+  unary(op: number, out: H | number, a: H, p0: number, p1: number, owner?: object | null): H | undefined;
   /** b null: the second operand is `scalar`. */
-  binary(op: number, out: H, a: H, b: Opt, scalar: number): void;
+  /** out -1 - dtype code: the op allocates its output (view in meta, contiguous) for `owner` and returns its handle. */
+  binary(op: number, out: H | number, a: H, b: Opt, scalar: number, owner?: object | null): H | undefined;
   /** A null operand is the matching scalar. */
   where(out: H, cond: H, a: Opt, b: Opt, aScalar: number, bScalar: number): void;
   cast(out: H, a: H): void;

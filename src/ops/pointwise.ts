@@ -4,13 +4,13 @@
  * giving inputs zero strides; the engine sums gradients back to input shapes.
  */
 import { checkDevice, type Device } from '../backend/device';
-import { writeBroadcast, writeView } from '../backend/meta';
+import { writeBroadcast, writeRaw, writeView } from '../backend/meta';
 import { BinaryOp, BOOL_BINARY, BOOL_UNARY, FLOAT_BINARY, FLOAT_UNARY, UnaryOp, type BinaryOpName, type UnaryOpName } from '../backend/opcodes';
 import { isGradEnabled } from '../autograd/grad-mode';
 import { record } from '../autograd/node';
-import { DTYPES, isFloating, promoteTypes, promoteWithScalar, type DType } from '../dtype';
-import { broadcastShapes, shapesEqual } from '../shape';
-import { allocTensor, fromTypedArray, Tensor, type TensorLike } from '../tensor';
+import { DTYPE_CODE, DTYPES, isFloating, promoteTypes, promoteWithScalar, type DType } from '../dtype';
+import { broadcastShapes, contiguousStrides, shapesEqual } from '../shape';
+import { allocTensor, fromTypedArray, newTensor, Tensor, type TensorLike } from '../tensor';
 
 function checkTensor(x: unknown, op: string, what = 'input'): asserts x is Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${what} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
@@ -92,13 +92,21 @@ const BINARY_KIND = kinds(Object.keys(BinaryOp) as BinaryOpName[], FLOAT_BINARY,
 
 /** Runs a unary kernel with no autograd, into `into` (same shape and output dtype) when given. */
 export function unaryRaw(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0, into?: Tensor): Tensor {
-  const outDtype: DType = UNARY_KIND[op] === 'B' ? 'bool' : x.dtype;
-  const out = into ?? allocTensor(x.shape, outDtype, x.device);
   const b = x._storage.binding;
-  writeView(b.meta, writeView(b.meta, 0, out), x);
-  b.unary(UnaryOp[op], out._storage.handle, x._storage.handle, p0, p1);
-  return out;
+  if (into) {
+    writeView(b.meta, writeView(b.meta, 0, into), x);
+    b.unary(UnaryOp[op], into._storage.handle, x._storage.handle, p0, p1);
+    return into;
+  }
+  // The kernel allocates the output itself (one native call, not alloc + op).
+  const outDtype: DType = UNARY_KIND[op] === 'B' ? 'bool' : x.dtype;
+  const strides = contiguousStrides(x.shape);
+  writeView(b.meta, writeRaw(b.meta, 0, x.shape, strides, 0), x);
+  return newTensor(x.shape, strides, outDtype, x.device, (owner) => b.unary(UnaryOp[op], fresh(outDtype), x._storage.handle, p0, p1, owner)!);
 }
+
+/** The output argument asking a kernel to allocate its output of `dtype`. */
+const fresh = (dtype: DType): number => -1 - DTYPE_CODE[dtype];
 
 /** Casts the input as the op's kind requires (ints to float32 for float ops, bools to int32 for numeric ops). */
 function unaryInput(op: UnaryOpName, x: Tensor): Tensor {
@@ -252,22 +260,22 @@ export function clampInto(t: Tensor, min?: number, max?: number): boolean {
  * compute dtype. Writes into `into` (the broadcast shape and output dtype) when given.
  */
 function binaryRaw(op: BinaryOpName, a: Tensor, b: Tensor | number, into?: Tensor): Tensor {
-  const outDtype: DType = BINARY_KIND[op] === 'B' ? 'bool' : a.dtype;
   const bind = a._storage.binding;
   const m = bind.meta;
-  if (typeof b === 'number') {
-    const out = into ?? allocTensor(a.shape, outDtype, a.device);
-    writeView(m, writeView(m, 0, out), a);
-    bind.binary(BinaryOp[op], out._storage.handle, a._storage.handle, null, b);
-    return out;
-  }
-  const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, op);
-  const out = into ?? allocTensor(shape, outDtype, a.device);
-  let p = writeView(m, 0, out);
+  const shape = typeof b === 'number' || shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, op);
+  // Without `into`, the kernel allocates the output itself (one native call, not alloc + op).
+  const strides = into ? into._strides : contiguousStrides(shape);
+  let p = into ? writeView(m, 0, into) : writeRaw(m, 0, shape, strides, 0);
   p = writeBroadcast(m, p, a, shape);
-  writeBroadcast(m, p, b, shape);
-  bind.binary(BinaryOp[op], out._storage.handle, a._storage.handle, b._storage.handle, 0);
-  return out;
+  if (typeof b !== 'number') writeBroadcast(m, p, b, shape);
+  const bh = typeof b === 'number' ? null : b._storage.handle;
+  const s = typeof b === 'number' ? b : 0;
+  if (into) {
+    bind.binary(BinaryOp[op], into._storage.handle, a._storage.handle, bh, s);
+    return into;
+  }
+  const outDtype: DType = BINARY_KIND[op] === 'B' ? 'bool' : a.dtype;
+  return newTensor(shape, strides, outDtype, a.device, (owner) => bind.binary(BinaryOp[op], fresh(outDtype), a._storage.handle, bh, s, owner)!);
 }
 
 /** Resolves operands to [tensor a, tensor-or-number b] in the compute dtype. */
