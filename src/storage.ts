@@ -13,19 +13,29 @@ import type { NativeBinding, StorageHandle } from './backend/binding';
 import type { Device } from './backend/device';
 import type { DType } from './dtype';
 
+// Fields are `declare`d and assigned in the constructor, not class fields:
+// ES2022 class fields are defined one by one (plus an initializer call) on
+// every construction, and one Storage is built per op.
 export class Storage {
   /** Bumped by every in-place write; saved tensors remember it. */
-  version = 0;
+  declare version: number;
   /** Set by `keep()`: `tidy` never frees a kept storage. */
-  kept = false;
+  declare kept: boolean;
   /** The native handle (set once, right after construction, by `newStorage`). */
-  handle = 0 as StorageHandle;
-  constructor(
-    readonly dtype: DType,
-    readonly device: Device,
-    readonly numel: number,
-    readonly binding: NativeBinding,
-  ) {}
+  declare handle: StorageHandle;
+  declare readonly dtype: DType;
+  declare readonly device: Device;
+  declare readonly numel: number;
+  declare readonly binding: NativeBinding;
+  constructor(dtype: DType, device: Device, numel: number, binding: NativeBinding) {
+    this.version = 0;
+    this.kept = false;
+    this.handle = 0 as StorageHandle;
+    this.dtype = dtype;
+    this.device = device;
+    this.numel = numel;
+    this.binding = binding;
+  }
 }
 
 /** Open `tidy` scopes, innermost last; each collects the storages created inside it. */

@@ -46,21 +46,24 @@ export interface RemovableHandle {
  * a.add(1).mul(a).sum().item(); // 2+6+12+20 = 40
  */
 export class Tensor<D extends DType = DType> {
-  /** @internal */ _storage: Storage;
+  // Fields are `declare`d and assigned in the constructor rather than ES2022
+  // class fields, which are defined one by one on every construction (see
+  // Storage): every op builds a Tensor.
+  /** @internal */ declare _storage: Storage;
   /** Sizes of each dimension. */
-  readonly shape: Shape;
-  /** @internal strides in elements */ _strides: number[];
-  /** @internal offset in elements */ _offset: number;
+  declare readonly shape: Shape;
+  /** @internal strides in elements */ declare _strides: number[];
+  /** @internal offset in elements */ declare _offset: number;
   /** Element type. */
-  readonly dtype: D;
+  declare readonly dtype: D;
   /** Whether gradients flow to (and, for leaves, accumulate in) this tensor. */
-  requiresGrad = false;
+  declare requiresGrad: boolean;
   /** Accumulated gradient (leaves, and non-leaves after `retainGrad()`). */
-  grad: Tensor<D> | null = null;
+  declare grad: Tensor<D> | null;
   /** The graph node that produced this tensor, or null for leaves. */
-  gradFn: Node | null = null;
-  /** @internal the tensor this is a view of */ _base: Tensor | null = null;
-  /** @internal leaf gradient hooks */ _hooks: ((g: Tensor) => Tensor | void)[] | null = null;
+  declare gradFn: Node | null;
+  /** @internal the tensor this is a view of */ declare _base: Tensor | null;
+  /** @internal leaf gradient hooks */ declare _hooks: ((g: Tensor) => Tensor | void)[] | null;
 
   /** @internal Use the creation functions (`tensor`, `zeros`, ...) instead. */
   constructor(storage: Storage, shape: Shape, strides: number[], offset: number, base: Tensor | null = null) {
@@ -69,7 +72,11 @@ export class Tensor<D extends DType = DType> {
     this._strides = strides;
     this._offset = offset;
     this.dtype = storage.dtype as D;
+    this.requiresGrad = false;
+    this.grad = null;
+    this.gradFn = null;
     this._base = base;
+    this._hooks = null;
   }
 
   /** The device holding this tensor's memory. */
