@@ -2,6 +2,7 @@
 // GCC 12 reports its own _mm512_undefined_* helpers (used inside the
 // intrinsics headers) as maybe-uninitialized at -O3: a known false positive.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
 #include <algorithm>

@@ -8,6 +8,12 @@
 // measured a few % faster at N = 512..2048 here (Zen 4); MC 3066 (BLIS's NC,
 // a multiple of 14) bounds the packed A panel (4.5 MB) in L3. fp64 halves KC
 // (192 x 240 block, 360 KB) so its sliver and block take about the same bytes.
+// The last parameter: fp32 tiles of up to 16 rows read a unit-stride B in
+// place, taller ones pack it. Two builds interleaved in one process
+// (/tmp/gab.mjs, [M, 784] x [784, 500], 1 thread, both orders): in place
+// wins at M = 1 (17 vs 9 GFLOP/s), 4 and 8; even at 16; packing wins from
+// 32 on (M = 64: 90 vs 74, M = 100: 118 vs 105, M = 128: 120 vs 109; on 2
+// threads M = 100 and 128 +15-20%). The old bound, 128, left all of these in place.
 #include <immintrin.h>
 
 // GCC 12 flags the deliberately undefined pass-through operand inside its own
@@ -96,7 +102,7 @@ struct VD {
   }
 };
 
-using TileF = Tile<VF, 14, 2, 3066, 384, 224, 128>;
+using TileF = Tile<VF, 14, 2, 3066, 384, 224, 16>;
 using TileD = Tile<VD, 14, 2, 3066, 192, 240, 128>;
 
 }  // namespace gemm_avx512
