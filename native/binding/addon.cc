@@ -84,15 +84,18 @@ DType dtype_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
 }  // namespace
 
 OutArg::OutArg(const Napi::CallbackInfo& info, size_t i, size_t owner_index, const char* op) : env_(info.Env()), op_(op) {
-  double h = 0;
-  if (i < info.Length() && napi_get_value_double(env_, info[i], &h) == napi_ok && h < 0) {
+  // Read once: a negative number asks for a new output, anything else must
+  // be a live handle (a non-number is reported as a foreign handle).
+  double h = -1;
+  const bool number = i < info.Length() && napi_get_value_double(env_, info[i], &h) == napi_ok;
+  if (number && h < 0) {
     if (!(h >= -kNumDTypes && h == (double)(int64_t)h))
       type_error(env_, std::string(op) + ": output " + std::to_string(h) + " is neither a storage handle nor -1 - a dtype code");
     fresh_ = true;
     dtype_ = (DType)(-1 - (int64_t)h);
     owner_ = owner_arg(info, owner_index, op);
   } else {
-    box_ = storage_arg(info, i, op);
+    box_ = live_box(env_, number ? h : -1, op, i);
   }
 }
 

@@ -122,12 +122,17 @@ namespace {
 StorageBox* checked_box(const Napi::CallbackInfo& info, size_t i, const char* op, bool allow_freed) {
   double h = -1;  // not a handle: a non-number argument is reported as foreign too
   if (i < info.Length()) napi_get_value_double(info.Env(), info[i], &h);
-  StorageBox* box = handle_box(info.Env(), h, op, "argument", (int64_t)i);
-  if (!allow_freed && (!box || box->freed)) type_error(info.Env(), std::string(op) + ": tensor was used after dispose()");
-  return box;
+  if (!allow_freed) return live_box(info.Env(), h, op, i);
+  return handle_box(info.Env(), h, op, "argument", (int64_t)i);
 }
 
 }  // namespace
+
+StorageBox* live_box(Napi::Env env, double h, const char* op, size_t i) {
+  StorageBox* box = handle_box(env, h, op, "argument", (int64_t)i);
+  if (!box || box->freed) type_error(env, std::string(op) + ": tensor was used after dispose()");
+  return box;
+}
 
 StorageBox* optional_storage_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
   if (i >= info.Length()) return nullptr;

@@ -71,6 +71,8 @@ struct AddonState {
 
 std::string shape_str(const View& v);
 
+// The live storage that handle h (argument i) names; TypeError otherwise.
+StorageBox* live_box(Napi::Env env, double h, const char* op, size_t i);
 // Reads a storage handle from argument i (TypeError if it is not a live one).
 StorageBox* storage_arg(const Napi::CallbackInfo& info, size_t i, const char* op);
 // Same, but a disposed handle gives nullptr or its freed box (for dispose() and isDisposed()).

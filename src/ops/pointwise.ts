@@ -93,15 +93,14 @@ const BINARY_KIND = kinds(Object.keys(BinaryOp) as BinaryOpName[], FLOAT_BINARY,
 /** Runs a unary kernel with no autograd, into `into` (same shape and output dtype) when given. */
 export function unaryRaw(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0, into?: Tensor): Tensor {
   const b = x._storage.binding;
+  // Without `into`, the kernel allocates the output itself (one native call, not alloc + op).
+  const strides = into ? into._strides : contiguousStrides(x.shape);
+  writeView(b.meta, into ? writeView(b.meta, 0, into) : writeRaw(b.meta, 0, x.shape, strides, 0), x);
   if (into) {
-    writeView(b.meta, writeView(b.meta, 0, into), x);
     b.unary(UnaryOp[op], into._storage.handle, x._storage.handle, p0, p1);
     return into;
   }
-  // The kernel allocates the output itself (one native call, not alloc + op).
   const outDtype: DType = UNARY_KIND[op] === 'B' ? 'bool' : x.dtype;
-  const strides = contiguousStrides(x.shape);
-  writeView(b.meta, writeRaw(b.meta, 0, x.shape, strides, 0), x);
   return newTensor(x.shape, strides, outDtype, x.device, (owner) => b.unary(UnaryOp[op], fresh(outDtype), x._storage.handle, p0, p1, owner)!);
 }
 
