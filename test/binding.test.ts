@@ -13,14 +13,24 @@ function view(pos: number, shape: number[], strides: number[], offset = 0): numb
   return pos + 2 + 2 * shape.length;
 }
 
+// unary/binary read their numbers from `args` (op, out, a, b or p0, scalar or p1), the owner as their argument.
+function unary(op: number, out: number, a: StorageHandle, p0: number, p1: number, owner?: object | null): StorageHandle | undefined {
+  b.args.set([op, out, a, p0, p1]);
+  return b.unary(owner);
+}
+function binary(op: number, out: number, a: StorageHandle, y: StorageHandle | null, s: number, owner?: object | null): StorageHandle | undefined {
+  b.args.set([op, out, a, y ?? -1, s]);
+  return b.binary(owner);
+}
+
 describe('native argument validation', () => {
   const s = b.fromTyped(new Float32Array([1, 2, 3, 4, 5, 6]), 0);
   const o = b.alloc(0, 6);
 
   it('rejects non-handles and foreign objects', () => {
     view(view(0, [6], [1]), [6], [1]);
-    expect(() => b.unary(2, {} as StorageHandle, s, 0, 0)).toThrow(TypeError);
-    expect(() => b.unary(2, o, 42 as unknown as StorageHandle, 0, 0)).toThrow(/storage handle/);
+    expect(() => unary(2, {} as StorageHandle, s, 0, 0)).toThrow(TypeError);
+    expect(() => unary(2, o, 42 as unknown as StorageHandle, 0, 0)).toThrow(/storage handle/);
     expect(() => b.dispose(null as unknown as StorageHandle)).toThrow(TypeError);
   });
 
@@ -35,26 +45,26 @@ describe('native argument validation', () => {
 
   it('rejects views that reach outside their storage', () => {
     view(view(0, [6], [1]), [7], [1]);
-    expect(() => b.unary(2, o, s, 0, 0)).toThrow(/reaches element 6 of a storage of 6/);
+    expect(() => unary(2, o, s, 0, 0)).toThrow(/reaches element 6 of a storage of 6/);
     // (2^24 - 1) * 2^40 wraps int64 to a negative reach: must not pass as "inside".
     // (The output views broadcast one element, so they are valid and the input is what gets checked.)
     view(view(0, [2 ** 24], [0]), [2 ** 24], [2 ** 40]);
-    expect(() => b.unary(2, o, s, 0, 0)).toThrow(/reaches past 2\^63 elements/);
+    expect(() => unary(2, o, s, 0, 0)).toThrow(/reaches past 2\^63 elements/);
     view(view(0, [2, 2 ** 23], [0, 0]), [2, 2 ** 23], [2 ** 47, 2 ** 40]);
-    expect(() => b.unary(2, o, s, 0, 0)).toThrow(/reaches past 2\^63 elements/);
+    expect(() => unary(2, o, s, 0, 0)).toThrow(/reaches past 2\^63 elements/);
     view(view(0, [6], [1]), [3], [2], 1);
-    expect(() => b.unary(2, o, s, 0, 0)).toThrow(RangeError);
+    expect(() => unary(2, o, s, 0, 0)).toThrow(RangeError);
     view(view(0, [2, 3], [3, 1]), [2, 3], [3, 1], 0);
-    expect(() => b.unary(2, o, s, 0, 0)).not.toThrow();
+    expect(() => unary(2, o, s, 0, 0)).not.toThrow();
   });
 
   it('rejects negative, fractional, NaN and huge sizes', () => {
     for (const bad of [-1, 1.5, NaN, Infinity, 2 ** 60]) {
       view(view(0, [6], [1]), [bad], [1]);
-      expect(() => b.unary(2, o, s, 0, 0)).toThrow(RangeError);
+      expect(() => unary(2, o, s, 0, 0)).toThrow(RangeError);
     }
     b.meta[0] = 17; // ndim too large
-    expect(() => b.unary(2, o, s, 0, 0)).toThrow(RangeError);
+    expect(() => unary(2, o, s, 0, 0)).toThrow(RangeError);
     expect(() => b.alloc(0, -5)).toThrow(RangeError);
     expect(() => b.alloc(7, 5)).toThrow(RangeError);
     expect(() => b.alloc(0, 2 ** 50)).toThrow(RangeError);
@@ -63,10 +73,10 @@ describe('native argument validation', () => {
   it('checks shapes and dtypes per op', () => {
     const i = b.fromTyped(new Int32Array([1, 2, 3, 4, 5, 6]), 2);
     view(view(0, [6], [1]), [6], [1]);
-    expect(() => b.unary(2, o, i, 0, 0)).toThrow(/must be float32 or float64, got int32/);
+    expect(() => unary(2, o, i, 0, 0)).toThrow(/must be float32 or float64, got int32/);
     view(view(0, [6], [1]), [3], [1]);
-    expect(() => b.unary(2, o, s, 0, 0)).toThrow(/does not match/);
-    expect(() => b.unary(999, o, s, 0, 0)).toThrow(/op code/);
+    expect(() => unary(2, o, s, 0, 0)).toThrow(/does not match/);
+    expect(() => unary(999, o, s, 0, 0)).toThrow(/op code/);
     view(view(view(0, [1, 2, 2], [4, 2, 1]), [1, 2, 3], [6, 3, 1]), [1, 2, 2], [4, 2, 1]);
     expect(() => b.matmul(o, s, s, null, 0)).toThrow(/cannot be multiplied/);
     expect(() => b.fromTyped(new Float64Array(2), 0)).toThrow(/does not match dtype float32/);
@@ -85,36 +95,36 @@ describe('native argument validation', () => {
     const neg = UnaryOp.neg, add = BinaryOp.add, lt = BinaryOp.lt;
     // neg([1..6] viewed 2x3) into a new float32 output: a live handle holding -x.
     view(view(0, [2, 3], [3, 1]), [2, 3], [3, 1]);
-    const h = b.unary(neg, -1, s, 0, 0, null)!;
+    const h = unary(neg, -1, s, 0, 0, null)!;
     expect(b.isDisposed(h)).toBe(false);
     view(0, [6], [1]);
     expect(Array.from(b.toTyped(h) as Float32Array)).toEqual([-1, -2, -3, -4, -5, -6]);
     // A predicate's new output is bool (code 3): -1 - 3.
     view(view(view(0, [6], [1]), [6], [1]), [6], [1]);
-    const hb = b.binary(lt, -4, s, h, 0, null)!;
+    const hb = binary(lt, -4, s, h, 0, null)!;
     view(0, [6], [1]);
     expect(Array.from(b.toTyped(hb) as Uint8Array)).toEqual([0, 0, 0, 0, 0, 0]);
     // With a scalar operand, owned by a JS object as alloc's are.
     view(view(0, [6], [1]), [6], [1]);
-    const hs = b.binary(add, -1, s, null, 10, {})!;
+    const hs = binary(add, -1, s, null, 10, {})!;
     view(0, [6], [1]);
     expect(Array.from(b.toTyped(hs) as Float32Array)).toEqual([11, 12, 13, 14, 15, 16]);
     b.disposeMany(Float64Array.of(h, hb, hs), 3);
 
     const live = b.memoryStats().liveBytes;
     view(view(0, [6], [1]), [6], [1]);
-    expect(() => b.unary(neg, -5, s, 0, 0, null)).toThrow(/neither a storage handle nor -1 - a dtype code/);
-    expect(() => b.unary(neg, -1.5, s, 0, 0, null)).toThrow(TypeError);
+    expect(() => unary(neg, -5, s, 0, 0, null)).toThrow(/neither a storage handle nor -1 - a dtype code/);
+    expect(() => unary(neg, -1.5, s, 0, 0, null)).toThrow(TypeError);
     view(view(0, [6], [2]), [6], [1]); // a new output must be contiguous from offset 0
-    expect(() => b.unary(neg, -1, s, 0, 0, null)).toThrow(/neg: a new output must be contiguous from offset 0/);
+    expect(() => unary(neg, -1, s, 0, 0, null)).toThrow(/neg: a new output must be contiguous from offset 0/);
     view(view(0, [3], [1], 1), [3], [1]);
-    expect(() => b.unary(neg, -1, s, 0, 0, null)).toThrow(/contiguous from offset 0/);
+    expect(() => unary(neg, -1, s, 0, 0, null)).toThrow(/contiguous from offset 0/);
     // Errors found after the output was allocated: shapes, dtypes, a bad owner.
     view(view(0, [6], [1]), [3], [1]);
-    expect(() => b.unary(neg, -1, s, 0, 0, null)).toThrow(/does not match/);
+    expect(() => unary(neg, -1, s, 0, 0, null)).toThrow(/does not match/);
     view(view(0, [6], [1]), [6], [1]);
-    expect(() => b.unary(neg, -3, s, 0, 0, null)).toThrow(/output must be float32/); // an int32 output for float32 input
-    expect(() => b.binary(add, -1, s, null, 1, 5 as unknown as object)).toThrow(/owner must be an object/);
+    expect(() => unary(neg, -3, s, 0, 0, null)).toThrow(/output must be float32/); // an int32 output for float32 input
+    expect(() => binary(add, -1, s, null, 1, 5 as unknown as object)).toThrow(/owner must be an object/);
     expect(b.memoryStats().liveBytes).toBe(live);
   });
 

@@ -13,10 +13,21 @@ namespace {
 // no async read still holds it (else the read's completion does this).
 // Bytes reported to this thread's V8 (each Node environment has its own thread
 // and isolate, and finalizers run on it): memoryStats().gcOwnedBytes.
-thread_local int64_t t_gc_owned = 0;
+// V8 hears of the change once it reaches 256 KB either way: a call per
+// tensor, at creation and again in its finalizer, was ~6% of a tiny op's
+// native time (callgrind), and V8's limit moves in tens of MB.
+thread_local int64_t t_gc_owned = 0, t_unreported = 0;
 void report_gc_owned(Napi::BasicEnv env, int64_t delta) {
+  constexpr int64_t kBatch = 256 << 10;
   t_gc_owned += delta;
-  Napi::MemoryManagement::AdjustExternalMemory(env, delta);
+  t_unreported += delta;
+  if (t_unreported >= kBatch || t_unreported <= -kBatch) {
+    // Cleared first: reporting growth may run a GC whose finalizers come back
+    // here, and they must not report growth again from inside it (V8 aborts).
+    const int64_t d = t_unreported;
+    t_unreported = 0;
+    Napi::MemoryManagement::AdjustExternalMemory(env, d);
+  }
 }
 
 void retire_box(Napi::BasicEnv env, StorageBox* box) {
@@ -83,19 +94,17 @@ DType dtype_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
 
 }  // namespace
 
-OutArg::OutArg(const Napi::CallbackInfo& info, size_t i, size_t owner_index, const char* op) : env_(info.Env()), op_(op) {
-  // Read once: a negative number asks for a new output, anything else must
-  // be a live handle (a non-number is reported as a foreign handle).
-  double h = -1;
-  const bool number = i < info.Length() && napi_get_value_double(env_, info[i], &h) == napi_ok;
-  if (number && h < 0) {
+OutArg::OutArg(const Napi::CallbackInfo& info, const Meta& m, int slot, size_t owner_index) : env_(info.Env()), op_(m.op()) {
+  // A negative number asks for a new output; anything else must be a live handle.
+  const double h = m.arg(slot);
+  if (h < 0) {
     if (!(h >= -kNumDTypes && h == (double)(int64_t)h))
-      type_error(env_, std::string(op) + ": output " + std::to_string(h) + " is neither a storage handle nor -1 - a dtype code");
+      type_error(env_, std::string(op_) + ": output " + std::to_string(h) + " is neither a storage handle nor -1 - a dtype code");
     fresh_ = true;
     dtype_ = (DType)(-1 - (int64_t)h);
-    owner_ = owner_arg(info, owner_index, op);
+    owner_ = owner_arg(info, owner_index, op_);
   } else {
-    box_ = live_box(env_, number ? h : -1, op, i);
+    box_ = m.storage(slot, "output");
   }
 }
 
@@ -359,6 +368,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   st->meta_ref = Napi::Persistent(meta);
   env.SetInstanceData<AddonState, cleanup_state>(st);
   exports.Set("meta", meta);
+  exports.Set("args", Napi::Float64Array::New(env, kArgsLen, meta.ArrayBuffer(), kArgsAt * sizeof(double)));
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   for (auto& [name, fn] : registry()) exports.Set(name, Napi::Function::New(env, fn, name));
   return exports;

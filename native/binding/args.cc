@@ -171,8 +171,26 @@ Meta::Meta(const Napi::CallbackInfo& info, const char* op) : env_(info.Env()), o
   m_ = env_.GetInstanceData<AddonState>()->meta;
 }
 
+int64_t Meta::int_arg(int i, const char* what, int64_t lo, int64_t hi) const {
+  const double d = arg(i);
+  if (!(d >= (double)lo && d <= (double)hi && (double)(int64_t)d == d))  // false for NaN
+    range_error(env_, std::string(op_) + ": " + what + " must be an integer in [" + std::to_string(lo) + ", " +
+                          std::to_string(hi) + "], got " + std::to_string(d));
+  return (int64_t)d;
+}
+
+StorageBox* Meta::storage(int i, const char* what, bool optional) const {
+  const double h = arg(i);
+  if (optional && h == -1) return nullptr;
+  Lookup why;
+  StorageBox* box = find_box(env_, h, &why);
+  if (why == Lookup::kForeign) type_error(env_, std::string(op_) + ": " + what + " must be a tensorforge storage handle");
+  if (!box || box->freed) type_error(env_, std::string(op_) + ": tensor was used after dispose()");
+  return box;
+}
+
 void Meta::bad_integer(const char* what, int64_t lo, int64_t hi) {
-  if (pos_ >= kMetaLen) range_error(env_, std::string(op_) + ": too many view arguments");
+  if (pos_ >= kArgsAt) range_error(env_, std::string(op_) + ": too many view arguments");
   range_error(env_, std::string(op_) + ": " + what + " must be an integer in [" + std::to_string(lo) + ", " +
                         std::to_string(hi) + "], got " + std::to_string(m_[pos_]));
 }

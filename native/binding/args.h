@@ -16,6 +16,11 @@ namespace tf {
 namespace binding {
 
 constexpr int kMetaLen = 4096;
+// The last kArgsLen slots of meta carry the hot ops' plain numbers (op code,
+// handles, scalars; JS sees them as `args`): unary and binary read them there
+// instead of as N-API arguments, where each napi_get_value_double/typeof
+// costs ~8 ns, ~10% of a 4-element add. Views use the slots before kArgsAt.
+constexpr int kArgsLen = 8, kArgsAt = kMetaLen - kArgsLen;
 
 struct StorageBox {
   void* data = nullptr;
@@ -95,7 +100,7 @@ class Meta {
   // Reads the next integer, which must lie in [lo, hi]. Inline, without
   // floor(): this runs a dozen times per op, and the check is two compares.
   int64_t integer(const char* what, int64_t lo, int64_t hi) {
-    if (pos_ < kMetaLen) {
+    if (pos_ < kArgsAt) {
       double d = m_[pos_];
       if (d >= (double)lo && d <= (double)hi && (double)(int64_t)d == d) {  // false for NaN
         pos_++;
@@ -104,6 +109,18 @@ class Meta {
     }
     bad_integer(what, lo, hi);
   }
+
+  // Hot-op argument slot i (see kArgsAt), as it is.
+  double arg(int i) const { return m_[kArgsAt + i]; }
+  // Slot i as an integer in [lo, hi] (RangeError naming `what` otherwise).
+  int64_t int_arg(int i, const char* what, int64_t lo, int64_t hi) const;
+  // Slot i as a live storage handle (TypeError naming `what` otherwise);
+  // -1 gives nullptr when `optional`.
+  StorageBox* storage(int i, const char* what, bool optional = false) const;
+  // The op name errors give, once the op code has been read.
+  void rename(const char* op) { op_ = op; }
+  const char* op() const { return op_; }
+  Napi::Env env() const { return env_; }
 
  private:
   [[noreturn]] void bad_integer(const char* what, int64_t lo, int64_t hi);
@@ -114,14 +131,15 @@ class Meta {
   int pos_ = 0;
 };
 
-// An op's output argument: a storage handle, or (-1 - dtype code) asking the
+// An op's output (a hot-op argument slot): a storage handle, or (-1 - dtype code) asking the
 // op to allocate its output itself, which saves a tiny op a whole N-API call
 // (alloc, then the op). A new output is sized by its view (contiguous from
 // offset 0), gets argument owner_index as its GC owner like alloc's (null:
 // a tidy scope owns it), and is freed again if the op throws before result().
 class OutArg {
  public:
-  OutArg(const Napi::CallbackInfo& info, size_t i, size_t owner_index, const char* op);
+  // The output named by hot-op argument slot `slot` of m.
+  OutArg(const Napi::CallbackInfo& info, const Meta& m, int slot, size_t owner_index);
   ~OutArg();
   OutArg(const OutArg&) = delete;
   OutArg& operator=(const OutArg&) = delete;

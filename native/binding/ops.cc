@@ -69,35 +69,36 @@ TF_EXPORT(fill) {
   return info.Env().Undefined();
 }
 
-// unary(op, out, a, p0, p1, owner?) -> undefined, or the new output's
-// handle when out is -1 - dtype (see OutArg)
+// unary(owner?), args [op, out, a, p0, p1] -> undefined, or the new
+// output's handle when out is -1 - dtype (see OutArg)
 TF_EXPORT(unary) {
   Napi::Env env = info.Env();
-  int code = (int)int_arg(info, 0, "unary", "op code", 0, (int)UnaryOp::count_ - 1);
+  Meta m(info, "unary");
+  int code = (int)m.int_arg(0, "op code", 0, (int)UnaryOp::count_ - 1);
   const char* op = unary_name(code);
-  OutArg o(info, 1, 5, op);
-  StorageBox* a = storage_arg(info, 2, op);
-  double p0 = number_arg(info, 3, op, "p0"), p1 = number_arg(info, 4, op, "p1");
-  Meta m(info, op);
+  m.rename(op);
+  OutArg o(info, m, 1, 0);
+  StorageBox* a = m.storage(2, "input");
   View out = o.view(m, "output"), av = m.view(a, "input");
   require_same_shape(env, op, out, av, "output", "input");
   check_kind(env, op, unary_kind(code), out, av);
-  backend::unary((UnaryOp)code, out, av, p0, p1);
+  backend::unary((UnaryOp)code, out, av, m.arg(3), m.arg(4));
   return o.result();
 }
 
-// binary(op, out, a, b | null, scalar, owner?) -> undefined, or the new
-// output's handle when out is -1 - dtype (see OutArg)
+// binary(owner?), args [op, out, a, b | -1, scalar] -> undefined, or the new
+// output's handle when out is -1 - dtype (see OutArg). b -1: the second
+// operand is the scalar.
 TF_EXPORT(binary) {
   Napi::Env env = info.Env();
-  int code = (int)int_arg(info, 0, "binary", "op code", 0, (int)BinaryOp::count_ - 1);
+  Meta m(info, "binary");
+  int code = (int)m.int_arg(0, "op code", 0, (int)BinaryOp::count_ - 1);
   const char* op = binary_name(code);
-  OutArg o(info, 1, 5, op);
-  StorageBox* a = storage_arg(info, 2, op);
-  // b null: the second operand is the number in argument 4.
-  StorageBox* b = optional_storage_arg(info, 3, op);
-  double s = b ? 0.0 : number_arg(info, 4, op, "scalar operand");
-  Meta m(info, op);
+  m.rename(op);
+  OutArg o(info, m, 1, 0);
+  StorageBox* a = m.storage(2, "input");
+  StorageBox* b = m.storage(3, "second input", true);
+  const double s = b ? 0.0 : m.arg(4);
   View out = o.view(m, "output"), av = m.view(a, "input");
   View bv;
   require_same_shape(env, op, out, av, "output", "first input");

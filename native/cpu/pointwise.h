@@ -64,9 +64,10 @@ struct Iter {
     parallel_for(total, grain, [&](int64_t begin, int64_t end) {
       int64_t idx[kMaxDims];
       int64_t rem = begin;
+      // A range from 0 (every op that runs inline) needs no divisions.
       for (int d = nd - 1; d >= 0; d--) {
-        idx[d] = rem % shape[d];
-        rem /= shape[d];
+        idx[d] = rem == 0 ? 0 : rem % shape[d];
+        rem = rem == 0 ? 0 : rem / shape[d];
       }
       int64_t inner_st[NV];
       for (int v = 0; v < NV; v++) inner_st[v] = strides[v][nd - 1];

@@ -30,6 +30,12 @@ export interface MemoryStats {
 
 export interface NativeBinding {
   readonly meta: Float64Array;
+  /**
+   * The hot ops' plain-number arguments (the last slots of `meta`'s buffer):
+   * unary and binary read their op code, handles and scalars here, not as
+   * arguments, which costs an N-API conversion each.
+   */
+  readonly args: Float64Array;
   readonly abiVersion: number;
   /** `owner`: the object whose collection frees the memory; null for a tidy-scoped storage (freed by dispose). */
   alloc(dtype: number, numel: number, owner?: object | null): H;
@@ -46,11 +52,13 @@ export interface NativeBinding {
   emptyCache(): void;
   deviceInfo(): { device: string; available: boolean; reason: string | null };
   fill(out: H, value: number): void;
-  /** out -1 - dtype code: as binary's. */
-  unary(op: number, out: H | number, a: H, p0: number, p1: number, owner?: object | null): H | undefined;
-  /** b null: the second operand is `scalar`. */
-  /** out -1 - dtype code: the op allocates its output (view in meta, contiguous) for `owner` and returns its handle. */
-  binary(op: number, out: H | number, a: H, b: Opt, scalar: number, owner?: object | null): H | undefined;
+  /** args [op, out, a, p0, p1]; out -1 - dtype code: as binary's. */
+  unary(owner?: object | null): H | undefined;
+  /**
+   * args [op, out, a, b, scalar]; b -1: the second operand is `scalar`.
+   * out -1 - dtype code: the op allocates its output (view in meta, contiguous) for `owner` and returns its handle.
+   */
+  binary(owner?: object | null): H | undefined;
   /** A null operand is the matching scalar. */
   where(out: H, cond: H, a: Opt, b: Opt, aScalar: number, bScalar: number): void;
   cast(out: H, a: H): void;

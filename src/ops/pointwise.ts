@@ -96,12 +96,19 @@ export function unaryRaw(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0, into?: Tens
   // Without `into`, the kernel allocates the output itself (one native call, not alloc + op).
   const strides = into ? into._strides : contiguousStrides(x.shape);
   writeView(b.meta, into ? writeView(b.meta, 0, into) : writeRaw(b.meta, 0, x.shape, strides, 0), x);
+  const g = b.args;
+  g[0] = UnaryOp[op];
+  g[2] = x._storage.handle;
+  g[3] = p0;
+  g[4] = p1;
   if (into) {
-    b.unary(UnaryOp[op], into._storage.handle, x._storage.handle, p0, p1);
+    g[1] = into._storage.handle;
+    b.unary();
     return into;
   }
   const outDtype: DType = UNARY_KIND[op] === 'B' ? 'bool' : x.dtype;
-  return newTensor(x.shape, strides, outDtype, x.device, (owner) => b.unary(UnaryOp[op], fresh(outDtype), x._storage.handle, p0, p1, owner)!);
+  g[1] = fresh(outDtype);
+  return newTensor(x.shape, strides, outDtype, x.device, (owner) => b.unary(owner)!);
 }
 
 /** The output argument asking a kernel to allocate its output of `dtype`. */
@@ -267,14 +274,19 @@ function binaryRaw(op: BinaryOpName, a: Tensor, b: Tensor | number, into?: Tenso
   let p = into ? writeView(m, 0, into) : writeRaw(m, 0, shape, strides, 0);
   p = writeBroadcast(m, p, a, shape);
   if (typeof b !== 'number') writeBroadcast(m, p, b, shape);
-  const bh = typeof b === 'number' ? null : b._storage.handle;
-  const s = typeof b === 'number' ? b : 0;
+  const g = bind.args;
+  g[0] = BinaryOp[op];
+  g[2] = a._storage.handle;
+  g[3] = typeof b === 'number' ? -1 : b._storage.handle;
+  g[4] = typeof b === 'number' ? b : 0;
   if (into) {
-    bind.binary(BinaryOp[op], into._storage.handle, a._storage.handle, bh, s);
+    g[1] = into._storage.handle;
+    bind.binary();
     return into;
   }
   const outDtype: DType = BINARY_KIND[op] === 'B' ? 'bool' : a.dtype;
-  return newTensor(shape, strides, outDtype, a.device, (owner) => bind.binary(BinaryOp[op], fresh(outDtype), a._storage.handle, bh, s, owner)!);
+  g[1] = fresh(outDtype);
+  return newTensor(shape, strides, outDtype, a.device, (owner) => bind.binary(owner)!);
 }
 
 /** Resolves operands to [tensor a, tensor-or-number b] in the compute dtype. */
