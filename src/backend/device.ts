@@ -12,6 +12,16 @@ export type Device = 'cpu' | 'cuda';
 // src/backend/ and dist/backend/ are both two levels below the package root.
 const ROOT = path.resolve(__dirname, '..', '..');
 
+/**
+ * The addon's exports as an object with fast properties. N-API builds the
+ * exports object one property at a time and V8 leaves it in dictionary mode,
+ * so every `binding.binary` was a hash lookup through a megamorphic load IC
+ * (~2.5% of a 4-element add in perf); a spread copy gets a hidden class.
+ */
+function fastProperties(raw: unknown): NativeBinding {
+  return { ...(raw as NativeBinding) };
+}
+
 function loadCpu(): NativeBinding {
   try {
     // TENSORFORGE_ADDON points at an alternative build (e.g. the sanitizer
@@ -19,10 +29,10 @@ function loadCpu(): NativeBinding {
     // prebuild under prebuilds/ or build/Release.
     const override = process.env.TENSORFORGE_ADDON;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    if (override) return require(path.resolve(override)) as NativeBinding;
+    if (override) return fastProperties(require(path.resolve(override)));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const load = require('node-gyp-build') as (dir: string) => unknown;
-    return load(ROOT) as NativeBinding;
+    return fastProperties(load(ROOT));
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     throw new Error(
@@ -53,7 +63,7 @@ export function cudaBackendState(): CudaState {
   let reason = '';
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    binding = require(file) as NativeBinding;
+    binding = fastProperties(require(file));
     const info = binding.deviceInfo();
     if (!info.available) {
       reason = `the CUDA addon loaded but no usable device: ${info.reason ?? 'unknown reason'}`;
