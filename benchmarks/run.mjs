@@ -337,6 +337,30 @@ function benchOverhead() {
     matmul4x4NoGrad: us(() => m.matmul(m)),
     matmul4x4GradRecorded: us(() => mg.matmul(m)),
   };
+  // Where a.add(b) goes, on the raw addon (library internals: a benchmark,
+  // not an API). Each row writes the three views and the args as binaryRaw
+  // does; the JS row swaps binding.binary for a stub returning a's handle
+  // (those outputs are never used or freed), so it times the JS side alone.
+  const bind = a._storage.binding, meta = bind.meta, g = bind.args, real = bind.binary;
+  const out = tf.zeros([4]); // disposed after the rows: until then the GC must not free it
+  const ah = a._storage.handle, bh = b._storage.handle, into = out._storage.handle;
+  const hs = new Float64Array(1000);
+  const call = (out, owner) => {
+    meta.set(VIEW4x3);
+    g[0] = 0, g[1] = out, g[2] = ah, g[3] = bh, g[4] = 0;
+    return owner === undefined ? real() : real(owner);
+  };
+  o.parts = {
+    napiCall: us(() => bind.isDisposed(ah)),
+    opInto: us(() => call(into)),
+    opNewTidy: us(() => { for (let k = 0; k < 1000; k++) hs[k] = call(-1); bind.disposeMany(hs, 1000); }, inner / 1000) / 1000,
+    opNewOwned: us(() => { const s = { handle: 0 }; s.handle = call(-1, s); }),
+    jsOnly: (() => {
+      bind.binary = () => ah;
+      try { return us(() => a.add(b)); } finally { bind.binary = real; }
+    })(),
+  };
+  out.dispose();
   results.overhead = o;
   table('per-op overhead, µs per op on 4 elements (4x4 for matmul), outputs never disposed (but by tidy where it says so)', ['op', 'µs'], [
     ['a.add(b), no grad', fix(o.addNoGrad, 3)],
@@ -347,7 +371,18 @@ function benchOverhead() {
     ['matmul 4x4, no grad', fix(o.matmul4x4NoGrad, 3)],
     ['matmul 4x4, grad recorded', fix(o.matmul4x4GradRecorded, 3)],
   ]);
+  const p = o.parts;
+  table('where a.add(b) goes (raw addon calls, µs per call)', ['part', 'µs'], [
+    ['an N-API call with one argument (isDisposed)', fix(p.napiCall, 3)],
+    ['binary into an existing output', fix(p.opInto, 3)],
+    ['binary with a new output, freed by disposeMany (as in tidy)', fix(p.opNewTidy, 3)],
+    ['binary with a new output owned by a JS object (GC finalizer)', fix(p.opNewOwned, 3)],
+    ['the JS side of a.add(b) (native binary stubbed)', fix(p.jsOnly, 3)],
+  ]);
 }
+
+// Three 1-D views of 4 contiguous elements, as meta holds them for a.add(b).
+const VIEW4x3 = [1, 0, 4, 1, 1, 0, 4, 1, 1, 0, 4, 1];
 
 // ---------------------------------------------------------------- conv layers
 /** The mnist-cnn conv blocks at batch 100: conv(3x3, no padding) + ReLU + MaxPool 2. */
