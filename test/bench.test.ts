@@ -26,10 +26,12 @@ describe('benchmarks/run.mjs', () => {
     expect(r.meta.sections).toEqual(['overhead']);
     expect(r.meta.wallSeconds).toBeGreaterThan(0);
     const keys = ['addNoGrad', 'addNoGradTidy', 'addGradRecorded', 'addInNoGrad', 'addScalar', 'matmul4x4NoGrad', 'matmul4x4GradRecorded'];
-    expect(Object.keys(r.overhead).sort()).toEqual([...keys].sort());
-    for (const k of keys) {
-      expect(Number.isFinite(r.overhead[k]), k).toBe(true);
-      expect(r.overhead[k], k).toBeGreaterThan(0);
+    expect(Object.keys(r.overhead).sort()).toEqual([...keys, 'parts'].sort());
+    const parts = ['napiCall', 'opInto', 'opNewTidy', 'opNewOwned', 'jsOnly'];
+    expect(Object.keys(r.overhead.parts).sort()).toEqual([...parts].sort());
+    for (const [k, v] of [...keys.map((k) => [k, r.overhead[k]]), ...parts.map((k) => [k, r.overhead.parts[k]])]) {
+      expect(Number.isFinite(v), k).toBe(true);
+      expect(v, k).toBeGreaterThan(0);
     }
     // Sections not asked for are not run.
     expect(r.gemm).toBeUndefined();

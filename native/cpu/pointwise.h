@@ -60,6 +60,14 @@ struct Iter {
   void run(Inner inner, int64_t grain = kPointwiseGrain) const {
     const int64_t total = numel();
     if (total == 0) return;
+    if (nd == 1 && total < 2 * grain) {
+      // One run, inline (every small contiguous op): no index bookkeeping.
+      char* p[NV];
+      int64_t st[NV];
+      for (int v = 0; v < NV; v++) p[v] = base[v], st[v] = strides[v][0];
+      inner(total, p, st);
+      return;
+    }
     const int64_t inner_n = shape[nd - 1];
     parallel_for(total, grain, [&](int64_t begin, int64_t end) {
       int64_t idx[kMaxDims];
