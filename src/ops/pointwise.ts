@@ -9,7 +9,7 @@ import { BinaryOp, BOOL_BINARY, BOOL_UNARY, FLOAT_BINARY, FLOAT_UNARY, UnaryOp, 
 import { isGradEnabled } from '../autograd/grad-mode';
 import { record } from '../autograd/node';
 import { DTYPE_CODE, DTYPES, isFloating, promoteTypes, promoteWithScalar, type DType } from '../dtype';
-import { broadcastShapes, contiguousStrides, shapesEqual } from '../shape';
+import { broadcastShapes, contiguousStrides, contiguousStridesLike, shapesEqual } from '../shape';
 import { allocTensor, fromTypedArray, newTensor, Tensor, type TensorLike } from '../tensor';
 
 function checkTensor(x: unknown, op: string, what = 'input'): asserts x is Tensor {
@@ -94,7 +94,7 @@ const BINARY_KIND = kinds(Object.keys(BinaryOp) as BinaryOpName[], FLOAT_BINARY,
 export function unaryRaw(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0, into?: Tensor): Tensor {
   const b = x._storage.binding;
   // Without `into`, the kernel allocates the output itself (one native call, not alloc + op).
-  const strides = into ? into._strides : contiguousStrides(x.shape);
+  const strides = into ? into._strides : contiguousStridesLike(x.shape, x._strides);
   writeView(b.meta, into ? writeView(b.meta, 0, into) : writeRaw(b.meta, 0, x.shape, strides, 0), x);
   const g = b.args;
   g[0] = UnaryOp[op];
@@ -268,12 +268,17 @@ export function clampInto(t: Tensor, min?: number, max?: number): boolean {
 function binaryRaw(op: BinaryOpName, a: Tensor, b: Tensor | number, into?: Tensor): Tensor {
   const bind = a._storage.binding;
   const m = bind.meta;
-  const shape = typeof b === 'number' || shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, op);
+  const same = typeof b === 'number' || shapesEqual(a.shape, b.shape);
+  const shape = same ? a.shape : broadcastShapes(a.shape, b.shape, op);
   // Without `into`, the kernel allocates the output itself (one native call, not alloc + op).
-  const strides = into ? into._strides : contiguousStrides(shape);
+  const strides = into ? into._strides : same ? contiguousStridesLike(shape, a._strides) : contiguousStrides(shape);
   let p = into ? writeView(m, 0, into) : writeRaw(m, 0, shape, strides, 0);
-  p = writeBroadcast(m, p, a, shape);
-  if (typeof b !== 'number') writeBroadcast(m, p, b, shape);
+  // Operands of the output's shape are written as they are (no broadcast strides to work out).
+  p = same ? writeView(m, p, a) : writeBroadcast(m, p, a, shape);
+  if (typeof b !== 'number') {
+    if (same) writeView(m, p, b);
+    else writeBroadcast(m, p, b, shape);
+  }
   const g = bind.args;
   g[0] = BinaryOp[op];
   g[2] = a._storage.handle;
@@ -292,6 +297,11 @@ function binaryRaw(op: BinaryOpName, a: Tensor, b: Tensor | number, into?: Tenso
 
 /** Resolves operands to [tensor a, tensor-or-number b] in the compute dtype. */
 function prepareBinary(op: BinaryOpName, a: TensorLike, b: TensorLike): [Tensor, Tensor | number] {
+  // Two float tensors of one dtype on one device (most calls) need no casts,
+  // and every op kind accepts them.
+  if (a instanceof Tensor && b instanceof Tensor && a.dtype === b.dtype && isFloating(a.dtype) && a._storage.device === b._storage.device) {
+    return [a, b];
+  }
   checkScalar(a, op);
   checkScalar(b, op);
   if (!(a instanceof Tensor)) {
