@@ -4,7 +4,7 @@
  * op that defines it (src/ops/), which is the single place for its forward
  * and backward.
  */
-import type { StorageHandle } from './backend/binding';
+import type { NativeBinding, StorageHandle } from './backend/binding';
 import { backendFor, type Device } from './backend/device';
 import { writeView } from './backend/meta';
 import type { Node } from './autograd/node';
@@ -707,22 +707,24 @@ export function allocTensor<D extends DType>(shape: Shape, dtype: D, device: Dev
   const b = backendFor(device);
   const n = numel(shape);
   const code = DTYPE_CODE[dtype];
-  return newTensor(shape, contiguousStrides(shape), dtype, device, (owner) => b.alloc(code, n, owner));
+  return newTensor(shape, contiguousStrides(shape), dtype, device, b, (owner) => b.alloc(code, n, owner));
 }
 
 /**
  * @internal A contiguous tensor whose memory `make(owner)` allocates: alloc,
  * or an op that allocates its own output (one native call instead of two),
- * having read the output view `strides` describe.
+ * having read the output view `strides` describe. `binding` is `device`'s
+ * (the caller has it at hand: looking it up again was ~3% of a tiny op).
  */
 export function newTensor<D extends DType>(
   shape: Shape,
   strides: number[],
   dtype: D,
   device: Device,
+  binding: NativeBinding,
   make: (owner: Storage | null) => StorageHandle,
 ): Tensor<D> {
-  return new Tensor<D>(newStorage(dtype, device, numel(shape), backendFor(device), make), shape, strides, 0);
+  return new Tensor<D>(newStorage(dtype, device, numel(shape), binding, make), shape, strides, 0);
 }
 
 /** @internal Wraps a JS typed array (copied) as a tensor. */

@@ -108,7 +108,7 @@ export function unaryRaw(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0, into?: Tens
   }
   const outDtype: DType = UNARY_KIND[op] === 'B' ? 'bool' : x.dtype;
   g[1] = fresh(outDtype);
-  return newTensor(x.shape, strides, outDtype, x.device, (owner) => (owner ? b.unary(owner) : b.unary())!);
+  return newTensor(x.shape, strides, outDtype, x.device, b, (owner) => (owner ? b.unary(owner) : b.unary())!);
 }
 
 /** The output argument asking a kernel to allocate its output of `dtype`. */
@@ -162,7 +162,7 @@ function unary(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0): Tensor {
   const xin = unaryInput(op, x);
   const y = unaryRaw(op, xin, p0, p1);
   const spec = UNARY_GRADS[op];
-  if (!spec || !isFloating(y.dtype)) return y;
+  if (!spec || !isFloating(y.dtype) || !xin.requiresGrad) return y;
   const [fn, uses] = spec;
   return record(y, op, [xin], (g) => [fn(g, xin, y, p0, p1)], uses === 'x' ? [xin] : uses === 'y' ? [y] : []);
 }
@@ -292,7 +292,7 @@ function binaryRaw(op: BinaryOpName, a: Tensor, b: Tensor | number, into?: Tenso
   const outDtype: DType = BINARY_KIND[op] === 'B' ? 'bool' : a.dtype;
   g[1] = fresh(outDtype);
   // No owner: no argument at all (checking a null one costs the op ~25 ns).
-  return newTensor(shape, strides, outDtype, a.device, (owner) => (owner ? bind.binary(owner) : bind.binary())!);
+  return newTensor(shape, strides, outDtype, a.device, bind, (owner) => (owner ? bind.binary(owner) : bind.binary())!);
 }
 
 /** Resolves operands to [tensor a, tensor-or-number b] in the compute dtype. */
@@ -348,24 +348,34 @@ function scaled(b: TensorLike, alpha?: number): TensorLike {
   return b instanceof Tensor ? mul(b, alpha) : Number(b) * alpha;
 }
 
+/**
+ * Whether a binary op on x, y may need a graph node: the test `record` makes
+ * first, made before building its arguments (an inputs array and a backward
+ * closure per call were ~4% of a tiny op without grad).
+ */
+const gradWanted = (x: Tensor, y: Tensor | number): boolean => x.requiresGrad || (typeof y !== 'number' && y.requiresGrad);
+
 /** Elementwise `a + alpha * b` with broadcasting. */
 export function add(a: TensorLike, b: TensorLike, alpha?: number): Tensor {
   b = scaled(b, alpha);
   const [x, y] = prepareBinary('add', a, b);
-  return record(binaryRaw('add', x, y), 'add', [x, y], (g) => [g, g]);
+  const out = binaryRaw('add', x, y);
+  return gradWanted(x, y) ? record(out, 'add', [x, y], (g) => [g, g]) : out;
 }
 
 /** Elementwise `a - alpha * b`. */
 export function sub(a: TensorLike, b: TensorLike, alpha?: number): Tensor {
   b = scaled(b, alpha);
   const [x, y] = prepareBinary('sub', a, b);
-  return record(binaryRaw('sub', x, y), 'sub', [x, y], (g, n) => [g, n[1] ? neg(g) : null]);
+  const out = binaryRaw('sub', x, y);
+  return gradWanted(x, y) ? record(out, 'sub', [x, y], (g, n) => [g, n[1] ? neg(g) : null]) : out;
 }
 
 /** Elementwise product. */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = prepareBinary('mul', a, b);
   const out = binaryRaw('mul', x, y);
+  if (!gradWanted(x, y)) return out;
   const yReq = y instanceof Tensor && y.requiresGrad;
   // Save only what the requested gradients read.
   const saved: Tensor[] = [];
@@ -378,6 +388,7 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
 export function div(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = prepareBinary('div', a, b);
   const out = binaryRaw('div', x, y);
+  if (!gradWanted(x, y)) return out;
   return record(
     out,
     'div',
