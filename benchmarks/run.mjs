@@ -355,6 +355,11 @@ function benchOverhead() {
     opInto: us(() => call(into)),
     opNewTidy: us(() => { for (let k = 0; k < 1000; k++) hs[k] = call(-1); bind.disposeMany(hs, 1000); }, inner / 1000) / 1000,
     opNewOwned: us(() => { const s = { handle: 0 }; s.handle = call(-1, s); }),
+    // As the library owns small outputs: 64 to an owner group, one finalizer per group.
+    opNewGrouped: us(() => {
+      const grp = bind.newGroup();
+      for (let k = 0; k < 64; k++) { const s = { handle: 0, group: grp }; s.handle = call(-1, grp.id); }
+    }, inner / 64) / 64,
     jsOnly: (() => {
       bind.binary = () => ah;
       try { return us(() => a.add(b)); } finally { bind.binary = real; }
@@ -377,6 +382,7 @@ function benchOverhead() {
     ['binary into an existing output', fix(p.opInto, 3)],
     ['binary with a new output, freed by disposeMany (as in tidy)', fix(p.opNewTidy, 3)],
     ['binary with a new output owned by a JS object (GC finalizer)', fix(p.opNewOwned, 3)],
+    ['binary with a new output in an owner group of 64 (one finalizer)', fix(p.opNewGrouped, 3)],
     ['the JS side of a.add(b) (native binary stubbed)', fix(p.jsOnly, 3)],
   ]);
 }

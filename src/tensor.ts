@@ -11,7 +11,7 @@ import type { Node } from './autograd/node';
 import { runBackward } from './autograd/engine';
 import { DTYPE_CODE, type DType, type FloatOf, type NumericOf, type Promote, type ScalarFor, type TypedArrayFor } from './dtype';
 import { contiguousStrides, fmt, numel, type Shape } from './shape';
-import { newStorage, type Storage } from './storage';
+import { newStorage, type Owner, type Storage } from './storage';
 import * as pw from './ops/pointwise';
 import * as rd from './ops/reduce';
 import * as vw from './ops/views';
@@ -722,7 +722,7 @@ export function newTensor<D extends DType>(
   dtype: D,
   device: Device,
   binding: NativeBinding,
-  make: (owner: Storage | null) => StorageHandle,
+  make: (owner: Owner | null) => StorageHandle,
 ): Tensor<D> {
   return new Tensor<D>(newStorage(dtype, device, numel(shape), binding, make), shape, strides, 0);
 }

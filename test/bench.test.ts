@@ -27,7 +27,7 @@ describe('benchmarks/run.mjs', () => {
     expect(r.meta.wallSeconds).toBeGreaterThan(0);
     const keys = ['addNoGrad', 'addNoGradTidy', 'addGradRecorded', 'addInNoGrad', 'addScalar', 'matmul4x4NoGrad', 'matmul4x4GradRecorded'];
     expect(Object.keys(r.overhead).sort()).toEqual([...keys, 'parts'].sort());
-    const parts = ['napiCall', 'opInto', 'opNewTidy', 'opNewOwned', 'jsOnly'];
+    const parts = ['napiCall', 'opInto', 'opNewTidy', 'opNewOwned', 'opNewGrouped', 'jsOnly'];
     expect(Object.keys(r.overhead.parts).sort()).toEqual([...parts].sort());
     for (const [k, v] of [...keys.map((k) => [k, r.overhead[k]]), ...parts.map((k) => [k, r.overhead.parts[k]])]) {
       expect(Number.isFinite(v), k).toBe(true);

@@ -124,7 +124,8 @@ describe('native argument validation', () => {
     expect(() => unary(neg, -1, s, 0, 0, null)).toThrow(/does not match/);
     view(view(0, [6], [1]), [6], [1]);
     expect(() => unary(neg, -3, s, 0, 0, null)).toThrow(/output must be float32/); // an int32 output for float32 input
-    expect(() => binary(add, -1, s, null, 1, 5 as unknown as object)).toThrow(/owner must be an object/);
+    expect(() => binary(add, -1, s, null, 1, 'x' as unknown as object)).toThrow(/owner must be an object, a group id/);
+    expect(() => binary(add, -1, s, null, 1, 0.5)).toThrow(/owner group 0.5 is not this addon's current group/);
     expect(b.memoryStats().liveBytes).toBe(live);
   });
 

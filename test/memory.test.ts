@@ -63,7 +63,7 @@ describe('memory', () => {
     // Made without a GC owner inside the scope; adopted by the GC when returned.
     let r: tf.Tensor | null = tidy(() => tidy(() => tf.ones([1000]).mul(2)).add(1));
     expect(tf.memoryStats().liveBytes - base).toBe(4096); // the temporaries are gone
-    expect(r.sum().item()).toBe(3000);
+    expect(tidy(() => r!.sum().item())).toBe(3000); // (a GC-owned scalar would join an owner group, which outlives it)
     r = null;
     await settle();
     expect(tf.memoryStats().liveBytes).toBe(base);
@@ -73,7 +73,7 @@ describe('memory', () => {
       outer = tf.full([1000], 5);
       throw new Error('boom');
     })).toThrow('boom');
-    expect((outer as unknown as tf.Tensor).sum().item()).toBe(5000);
+    expect(tidy(() => (outer as unknown as tf.Tensor).sum().item())).toBe(5000);
     outer = null;
     await settle();
     expect(tf.memoryStats().liveBytes).toBe(base);
@@ -177,6 +177,69 @@ describe('memory', () => {
     gc();
     // Each step allocates ~300 KB; without finalizers 500 steps would hold ~150 MB.
     expect(tf.memoryStats().liveBytes - base).toBeLessThan(4 * 1024 * 1024);
+  });
+
+  it('small GC-owned storages share owner groups: freed together, a survivor holds at most its group', async () => {
+    const settle = async (): Promise<void> => {
+      gc();
+      await new Promise((r) => setTimeout(r, 20));
+      gc();
+    };
+    const live = () => tf.memoryStats().liveBytes;
+    // Up to 256 bytes a storage joins a group; above, it has a finalizer of its own.
+    expect(tf.zeros([64])._storage.group).not.toBeNull();
+    expect(tf.zeros([65])._storage.group).toBeNull();
+    expect(tidy(() => tf.zeros([4])._storage.group)).toBeNull(); // scope-owned: no GC owner at all
+    await settle();
+    const base = live();
+    // A 16-byte tensor takes a 64-byte block; GROUP_SIZE of them fill a group.
+    const group = 64 * 64;
+    let keepOne: tf.Tensor | null = tf.full([4], 7);
+    for (let i = 0; i < 64 * 4; i++) tf.full([4], i); // four groups of garbage
+    await settle();
+    // Left: keepOne's group (its dead members too) and the current, partly filled one.
+    expect(keepOne.toArray()).toEqual([7, 7, 7, 7]);
+    expect(live() - base).toBeGreaterThan(0);
+    expect(live() - base).toBeLessThanOrEqual(2 * group);
+    keepOne = null;
+    for (let i = 0; i < 64; i++) tf.full([4], i); // move on to a new current group
+    await settle();
+    expect(live() - base).toBeLessThanOrEqual(group);
+    // dispose() frees a member at once; the group's finalizer later skips it.
+    const d = tf.full([4], 1);
+    const before = live();
+    d.dispose();
+    expect(before - live()).toBe(64);
+    for (let i = 0; i < 2 * 64; i++) tf.full([4], i);
+    await settle();
+    expect(live() - base).toBeLessThanOrEqual(group);
+  });
+
+  it('owner groups at the raw addon: ids count up, only the current one is accepted, members go with the group object', async () => {
+    const b = tf.zeros([1])._storage.binding;
+    gc();
+    await new Promise((r) => setTimeout(r, 20));
+    gc();
+    const g1 = b.newGroup();
+    expect(b.args[7]).toBe(g1.id); // the addon's slot for its current group
+    const g2 = b.newGroup();
+    expect(g2.id).toBe(g1.id + 1);
+    expect(() => b.alloc(0, 4, g1.id)).toThrow(/alloc: owner group \d+ is not this addon's current group/);
+    const l0 = tf.memoryStats().liveBytes;
+    expect(() => b.alloc(0, 4, 1e9)).toThrow(TypeError);
+    expect(tf.memoryStats().liveBytes).toBe(l0); // the refused allocation was freed again
+    const hs = (() => {
+      const g = b.newGroup();
+      return [b.alloc(0, 4, g.id), b.alloc(0, 8, g.id), b.fromTyped(new Float32Array([1, 2]), 0, g.id)];
+    })();
+    b.dispose(hs[1]);
+    expect(hs.map((h) => b.isDisposed(h))).toEqual([false, true, false]);
+    b.newGroup(); // the group object above is now unreachable
+    gc();
+    await new Promise((r) => setTimeout(r, 20));
+    gc();
+    expect(hs.map((h) => b.isDisposed(h))).toEqual([true, true, true]);
+    expect(tf.memoryStats().liveBytes).toBe(l0);
   });
 
   it('the caching allocator reuses freed blocks and emptyCache returns them', () => {

@@ -21,6 +21,9 @@ constexpr int kMetaLen = 4096;
 // instead of as N-API arguments, where each napi_get_value_double/typeof
 // costs ~8 ns, ~10% of a 4-element add. Views use the slots before kArgsAt.
 constexpr int kArgsLen = 8, kArgsAt = kMetaLen - kArgsLen;
+// The last args slot is written by the addon, not JS: the current owner
+// group's id (see newGroup), so JS can tell when someone else replaced it.
+constexpr int kArgGroupId = kArgsLen - 1;
 
 struct StorageBox {
   void* data = nullptr;
@@ -65,10 +68,20 @@ StorageBox* handle_box(Napi::Env env, double handle, const char* op, const char*
 // Releases a box's memory (now, or after in-flight async reads) and reports it to V8.
 void release_storage(Napi::BasicEnv env, StorageBox* box);
 
+// Small storages the GC owns in groups (see newGroup in addon.cc): one JS
+// object and one finalizer for up to a few dozen of them.
+struct OwnerGroup {
+  std::vector<StorageBox*> boxes;
+  bool current = true;     // the addon state still points here
+  bool finalized = false;  // its JS object was collected (boxes retired)
+};
+
 // Per addon instance (one per Node worker thread), so the addon is context-aware.
 struct AddonState {
   Napi::Reference<Napi::Float64Array> meta_ref;
   double* meta = nullptr;
+  OwnerGroup* group = nullptr;  // the group new small storages may join
+  double group_id = 0;          // its id (ids count up from 1)
 };
 
 [[noreturn]] inline void type_error(Napi::Env env, const std::string& m) { throw Napi::TypeError::New(env, m); }

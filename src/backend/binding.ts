@@ -33,15 +33,25 @@ export interface NativeBinding {
   /**
    * The hot ops' plain-number arguments (the last slots of `meta`'s buffer):
    * unary and binary read their op code, handles and scalars here, not as
-   * arguments, which costs an N-API conversion each.
+   * arguments, which costs an N-API conversion each. The last slot is the
+   * addon's: it holds the current owner group's id (`newGroup`).
    */
   readonly args: Float64Array;
   readonly abiVersion: number;
-  /** `owner`: the object whose collection frees the memory; null for a tidy-scoped storage (freed by dispose). */
-  alloc(dtype: number, numel: number, owner?: object | null): H;
-  fromTyped(data: Float32Array | Float64Array | Int32Array | Uint8Array, dtype: number, owner?: object | null): H;
+  /**
+   * `owner`: the object whose collection frees the memory, or the id of the
+   * current owner group (`newGroup`), whose object's collection does; null
+   * for a tidy-scoped storage (freed by dispose).
+   */
+  alloc(dtype: number, numel: number, owner?: object | number | null): H;
+  fromTyped(data: Float32Array | Float64Array | Int32Array | Uint8Array, dtype: number, owner?: object | number | null): H;
   /** Gives a storage allocated without an owner one (when it outlives its tidy scope). */
-  adopt(s: H, owner: object): void;
+  adopt(s: H, owner: object | number): void;
+  /**
+   * A new owner group, now the current one: storages made with its `id` as
+   * their owner are freed together once this object is collected.
+   */
+  newGroup(): { id: number };
   toTyped(s: H): Float32Array | Float64Array | Int32Array | Uint8Array;
   toTypedAsync(s: H): Promise<Float32Array | Float64Array | Int32Array | Uint8Array>;
   dispose(s: H): void;
@@ -53,12 +63,12 @@ export interface NativeBinding {
   deviceInfo(): { device: string; available: boolean; reason: string | null };
   fill(out: H, value: number): void;
   /** args [op, out, a, p0, p1]; out -1 - dtype code: as binary's. */
-  unary(owner?: object | null): H | undefined;
+  unary(owner?: object | number | null): H | undefined;
   /**
    * args [op, out, a, b, scalar]; b -1: the second operand is `scalar`.
    * out -1 - dtype code: the op allocates its output (view in meta, contiguous) for `owner` and returns its handle.
    */
-  binary(owner?: object | null): H | undefined;
+  binary(owner?: object | number | null): H | undefined;
   /** A null operand is the matching scalar. */
   where(out: H, cond: H, a: Opt, b: Opt, aScalar: number, bScalar: number): void;
   cast(out: H, a: H): void;

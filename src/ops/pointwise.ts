@@ -108,7 +108,7 @@ export function unaryRaw(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0, into?: Tens
   }
   const outDtype: DType = UNARY_KIND[op] === 'B' ? 'bool' : x.dtype;
   g[1] = fresh(outDtype);
-  return newTensor(x.shape, strides, outDtype, x.device, b, (owner) => (owner ? b.unary(owner) : b.unary())!);
+  return newTensor(x.shape, strides, outDtype, x.device, b, (owner) => (owner !== null ? b.unary(owner) : b.unary())!);
 }
 
 /** The output argument asking a kernel to allocate its output of `dtype`. */
@@ -292,7 +292,7 @@ function binaryRaw(op: BinaryOpName, a: Tensor, b: Tensor | number, into?: Tenso
   const outDtype: DType = BINARY_KIND[op] === 'B' ? 'bool' : a.dtype;
   g[1] = fresh(outDtype);
   // No owner: no argument at all (checking a null one costs the op ~25 ns).
-  return newTensor(shape, strides, outDtype, a.device, bind, (owner) => (owner ? bind.binary(owner) : bind.binary())!);
+  return newTensor(shape, strides, outDtype, a.device, bind, (owner) => (owner !== null ? bind.binary(owner) : bind.binary())!);
 }
 
 /** Resolves operands to [tensor a, tensor-or-number b] in the compute dtype. */
