@@ -345,9 +345,9 @@ function benchOverhead() {
   const out = tf.zeros([4]); // disposed after the rows: until then the GC must not free it
   const ah = a._storage.handle, bh = b._storage.handle, into = out._storage.handle;
   const hs = new Float64Array(1000);
-  const call = (out, owner) => {
+  const call = (out, owner, group = 0) => {
     meta.set(VIEW4x3);
-    g[0] = 0, g[1] = out, g[2] = ah, g[3] = bh, g[4] = 0;
+    g[0] = 0, g[1] = out, g[2] = ah, g[3] = bh, g[4] = 0, g[5] = group;
     return owner === undefined ? real() : real(owner);
   };
   o.parts = {
@@ -358,7 +358,7 @@ function benchOverhead() {
     // As the library owns small outputs: 64 to an owner group, one finalizer per group.
     opNewGrouped: us(() => {
       const grp = bind.newGroup();
-      for (let k = 0; k < 64; k++) { const s = { handle: 0, group: grp }; s.handle = call(-1, grp.id); }
+      for (let k = 0; k < 64; k++) { const s = { handle: 0, group: grp }; s.handle = call(-1, undefined, grp.id); }
     }, inner / 64) / 64,
     jsOnly: (() => {
       bind.binary = () => ah;

@@ -13,13 +13,13 @@ function view(pos: number, shape: number[], strides: number[], offset = 0): numb
   return pos + 2 + 2 * shape.length;
 }
 
-// unary/binary read their numbers from `args` (op, out, a, b or p0, scalar or p1), the owner as their argument.
-function unary(op: number, out: number, a: StorageHandle, p0: number, p1: number, owner?: object | null): StorageHandle | undefined {
-  b.args.set([op, out, a, p0, p1]);
+// unary/binary read their numbers from `args` (op, out, a, b or p0, scalar or p1, owner group id or 0), an owner object as their argument.
+function unary(op: number, out: number, a: StorageHandle, p0: number, p1: number, owner?: object | null, group = 0): StorageHandle | undefined {
+  b.args.set([op, out, a, p0, p1, group]);
   return b.unary(owner);
 }
-function binary(op: number, out: number, a: StorageHandle, y: StorageHandle | null, s: number, owner?: object | null): StorageHandle | undefined {
-  b.args.set([op, out, a, y ?? -1, s]);
+function binary(op: number, out: number, a: StorageHandle, y: StorageHandle | null, s: number, owner?: object | null, group = 0): StorageHandle | undefined {
+  b.args.set([op, out, a, y ?? -1, s, group]);
   return b.binary(owner);
 }
 
@@ -126,6 +126,7 @@ describe('native argument validation', () => {
     expect(() => unary(neg, -3, s, 0, 0, null)).toThrow(/output must be float32/); // an int32 output for float32 input
     expect(() => binary(add, -1, s, null, 1, 'x' as unknown as object)).toThrow(/owner must be an object, a group id/);
     expect(() => binary(add, -1, s, null, 1, 0.5)).toThrow(/owner group 0.5 is not this addon's current group/);
+    expect(() => binary(add, -1, s, null, 1, undefined, 0.5)).toThrow(/owner group 0.5 is not this addon's current group/);
     expect(b.memoryStats().liveBytes).toBe(live);
   });
 

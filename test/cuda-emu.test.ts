@@ -89,7 +89,7 @@ class Dev {
     for (const i of ints) m[p++] = i;
     // unary/binary take their numbers in `args` (a null operand as -1).
     if (fn === 'unary' || fn === 'binary') {
-      this.a.args.set(args.slice(0, 5).map((x) => (x === null ? -1 : x)));
+      this.a.args.set([...args.slice(0, 5).map((x) => (x === null ? -1 : x)), 0]);
       return this.a[fn](...args.slice(5));
     }
     return this.a[fn](...args);
@@ -187,10 +187,10 @@ describe(`CUDA kernels (${target.name}) match the CPU backend`, () => {
     const e = gpu.a;
     const mine = e.alloc(F32, 4), theirs = cpu!.a.alloc(F32, 4);
     e.meta.set([1, 0, 4, 1, 1, 0, 4, 1, 1, 0, 4, 1]);
-    e.args.set([0, mine, mine, theirs, 0]);
+    e.args.set([0, mine, mine, theirs, 0, 0]);
     expect(() => e.binary()).toThrow(/add: second input must be a tensorforge storage handle/);
     cpu!.a.meta.set([1, 0, 4, 1, 1, 0, 4, 1, 1, 0, 4, 1]);
-    cpu!.a.args.set([0, theirs, theirs, mine, 0]);
+    cpu!.a.args.set([0, theirs, theirs, mine, 0, 0]);
     expect(() => cpu!.a.binary()).toThrow(TypeError);
     expect(() => cpu!.a.dispose(mine)).toThrow(TypeError);
   });

@@ -5,6 +5,7 @@ import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import * as tf from '../src/index';
 import { tensor, tidy } from '../src/index';
+import { UnaryOp } from '../src/backend/opcodes';
 
 v8.setFlagsFromString('--expose_gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -230,15 +231,22 @@ describe('memory', () => {
     expect(tf.memoryStats().liveBytes).toBe(l0); // the refused allocation was freed again
     const hs = (() => {
       const g = b.newGroup();
-      return [b.alloc(0, 4, g.id), b.alloc(0, 8, g.id), b.fromTyped(new Float32Array([1, 2]), 0, g.id)];
+      const h = [b.alloc(0, 4, g.id), b.alloc(0, 8, g.id), b.fromTyped(new Float32Array([1, 2]), 0, g.id)];
+      // unary/binary take the group id in args[5] (neg into a new output).
+      b.meta.set([1, 0, 2, 1, 1, 0, 2, 1]);
+      b.args.set([UnaryOp.neg, -1, h[2], 0, 0, g.id]);
+      h.push(b.unary()!);
+      b.meta.set([1, 0, 2, 1]);
+      expect(Array.from(b.toTyped(h[3]) as Float32Array)).toEqual([-1, -2]);
+      return h;
     })();
     b.dispose(hs[1]);
-    expect(hs.map((h) => b.isDisposed(h))).toEqual([false, true, false]);
+    expect(hs.map((h) => b.isDisposed(h))).toEqual([false, true, false, false]);
     b.newGroup(); // the group object above is now unreachable
     gc();
     await new Promise((r) => setTimeout(r, 20));
     gc();
-    expect(hs.map((h) => b.isDisposed(h))).toEqual([true, true, true]);
+    expect(hs.map((h) => b.isDisposed(h))).toEqual([true, true, true, true]);
     expect(tf.memoryStats().liveBytes).toBe(l0);
   });
 

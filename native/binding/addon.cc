@@ -75,9 +75,7 @@ std::string number_str(double d) {
 
 // A number owner names the addon's current group (newGroup's id): the box
 // joins it instead of getting a finalizer of its own. Any other id is refused.
-void join_group(Napi::Env env, StorageBox* box, napi_value owner, const char* op) {
-  double id = 0;
-  napi_get_value_double(env, owner, &id);
+void join_group(Napi::Env env, StorageBox* box, double id, const char* op) {
   AddonState* st = env.GetInstanceData<AddonState>();
   if (!st->group || id != st->group_id || st->group->finalized)
     type_error(env, std::string(op) + ": owner group " + number_str(id) + " is not this addon's current group");
@@ -102,8 +100,10 @@ napi_value owner_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
 void attach_owner(Napi::Env env, StorageBox* box, napi_value owner, const char* op) {
   napi_valuetype t = napi_undefined;
   napi_typeof(env, owner, &t);
-  if (t == napi_number) join_group(env, box, owner, op);
-  else set_owner(env, box, owner, op);
+  if (t != napi_number) return set_owner(env, box, owner, op);
+  double id = 0;
+  napi_get_value_double(env, owner, &id);
+  join_group(env, box, id, op);
 }
 
 StorageBox* make_storage(Napi::Env env, DType dtype, int64_t numel, const char* op, napi_value owner) {
@@ -151,6 +151,7 @@ OutArg::OutArg(const Napi::CallbackInfo& info, const Meta& m, int slot, size_t o
     fresh_ = true;
     dtype_ = (DType)(-1 - (int64_t)h);
     owner_ = owner_arg(info, owner_index, op_);
+    if (!owner_) group_ = m.arg(kArgGroup);
   } else {
     box_ = m.storage(slot, "output");
   }
@@ -173,7 +174,9 @@ View OutArg::view(Meta& m, const char* what) {
 
 Napi::Value OutArg::result() {
   if (!fresh_) return env_.Undefined();
-  if (owner_) attach_owner(env_, box_, owner_, op_);  // a bad owner throws, and the destructor frees the output
+  // A bad owner throws, and the destructor frees the output.
+  if (owner_) attach_owner(env_, box_, owner_, op_);
+  else if (group_ != 0) join_group(env_, box_, group_, op_);
   StorageBox* box = box_;
   box_ = nullptr;  // handed out: the destructor must not free it
   return Napi::Number::New(env_, handle_of(box));

@@ -147,12 +147,16 @@ class Meta {
 // An op's output (a hot-op argument slot): a storage handle, or (-1 - dtype code) asking the
 // op to allocate its output itself, which saves a tiny op a whole N-API call
 // (alloc, then the op). A new output is sized by its view (contiguous from
-// offset 0), gets argument owner_index as its GC owner like alloc's (null:
-// a tidy scope owns it), and is freed again if the op throws before result().
+// offset 0), gets argument owner_index as its GC owner like alloc's, or
+// else joins the owner group whose id is in args slot kArgGroup (0: none; a
+// tidy scope owns it), and is freed again if the op throws before result().
 class OutArg {
  public:
   // The output named by hot-op argument slot `slot` of m.
   OutArg(const Napi::CallbackInfo& info, const Meta& m, int slot, size_t owner_index);
+  // The args slot a group id may come in: a plain number, so not an argument
+  // (checking an owner argument's type costs a tiny op ~25 ns).
+  static constexpr int kArgGroup = 5;
   ~OutArg();
   OutArg(const OutArg&) = delete;
   OutArg& operator=(const OutArg&) = delete;
@@ -168,6 +172,7 @@ class OutArg {
   bool fresh_ = false;         // allocated by this op
   DType dtype_ = DType::F32;   // of a new output
   napi_value owner_ = nullptr;
+  double group_ = 0;  // owner group id from args, when there is no owner argument
 };
 
 void require_same_shape(Napi::Env env, const char* op, const View& a, const View& b, const char* an, const char* bn);

@@ -62,11 +62,12 @@ export interface NativeBinding {
   emptyCache(): void;
   deviceInfo(): { device: string; available: boolean; reason: string | null };
   fill(out: H, value: number): void;
-  /** args [op, out, a, p0, p1]; out -1 - dtype code: as binary's. */
+  /** args [op, out, a, p0, p1, group]; out -1 - dtype code: as binary's. */
   unary(owner?: object | number | null): H | undefined;
   /**
-   * args [op, out, a, b, scalar]; b -1: the second operand is `scalar`.
-   * out -1 - dtype code: the op allocates its output (view in meta, contiguous) for `owner` and returns its handle.
+   * args [op, out, a, b, scalar, group]; b -1: the second operand is `scalar`.
+   * out -1 - dtype code: the op allocates its output (view in meta, contiguous) for `owner`, or else
+   * for the owner group whose id is `group` (0: none, a tidy scope owns it), and returns its handle.
    */
   binary(owner?: object | number | null): H | undefined;
   /** A null operand is the matching scalar. */
