@@ -357,7 +357,8 @@ function benchOverhead() {
     opNewOwned: us(() => { const s = { handle: 0 }; s.handle = call(-1, s); }),
     // As the library owns small outputs: 64 to an owner group, one finalizer per group.
     opNewGrouped: us(() => {
-      const grp = bind.newGroup();
+      const grp = { id: 0 };
+      grp.id = bind.newGroup(grp);
       for (let k = 0; k < 64; k++) { const s = { handle: 0, group: grp }; s.handle = call(-1, undefined, grp.id); }
     }, inner / 64) / 64,
     jsOnly: (() => {

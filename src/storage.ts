@@ -65,7 +65,8 @@ function gcOwner(s: Storage): Storage | number {
   // args' last slot holds the addon's current group id: a raw newGroup() call
   // elsewhere ends ours (the addon accepts only its current group).
   if (groupLeft === 0 || groupBinding !== s.binding || s.binding.args[GROUP_ID_SLOT] !== group!.id) {
-    group = s.binding.newGroup();
+    group = { id: 0 };
+    group.id = s.binding.newGroup(group);
     groupBinding = s.binding;
     groupLeft = GROUP_SIZE;
   }

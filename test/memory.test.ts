@@ -221,20 +221,22 @@ describe('memory', () => {
     gc();
     await new Promise((r) => setTimeout(r, 20));
     gc();
-    const g1 = b.newGroup();
-    expect(b.args[7]).toBe(g1.id); // the addon's slot for its current group
-    const g2 = b.newGroup();
-    expect(g2.id).toBe(g1.id + 1);
-    expect(() => b.alloc(0, 4, g1.id)).toThrow(/alloc: owner group \d+ is not this addon's current group/);
+    const o1 = {}, o2 = {};
+    const g1 = b.newGroup(o1);
+    expect(b.args[7]).toBe(g1); // the addon's slot for its current group
+    const g2 = b.newGroup(o2);
+    expect(g2).toBe(g1 + 1);
+    expect(() => b.alloc(0, 4, g1)).toThrow(/alloc: owner group \d+ is not this addon's current group/);
+    expect(() => b.newGroup(5 as unknown as object)).toThrow(/newGroup: the group's owner must be an object/);
     const l0 = tf.memoryStats().liveBytes;
     expect(() => b.alloc(0, 4, 1e9)).toThrow(TypeError);
     expect(tf.memoryStats().liveBytes).toBe(l0); // the refused allocation was freed again
     const hs = (() => {
-      const g = b.newGroup();
-      const h = [b.alloc(0, 4, g.id), b.alloc(0, 8, g.id), b.fromTyped(new Float32Array([1, 2]), 0, g.id)];
+      const g = b.newGroup({});
+      const h = [b.alloc(0, 4, g), b.alloc(0, 8, g), b.fromTyped(new Float32Array([1, 2]), 0, g)];
       // unary/binary take the group id in args[5] (neg into a new output).
       b.meta.set([1, 0, 2, 1, 1, 0, 2, 1]);
-      b.args.set([UnaryOp.neg, -1, h[2], 0, 0, g.id]);
+      b.args.set([UnaryOp.neg, -1, h[2], 0, 0, g]);
       h.push(b.unary()!);
       b.meta.set([1, 0, 2, 1]);
       expect(Array.from(b.toTyped(h[3]) as Float32Array)).toEqual([-1, -2]);
@@ -242,7 +244,7 @@ describe('memory', () => {
     })();
     b.dispose(hs[1]);
     expect(hs.map((h) => b.isDisposed(h))).toEqual([false, true, false, false]);
-    b.newGroup(); // the group object above is now unreachable
+    b.newGroup(o2); // the group object above is now unreachable
     gc();
     await new Promise((r) => setTimeout(r, 20));
     gc();

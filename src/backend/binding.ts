@@ -48,10 +48,11 @@ export interface NativeBinding {
   /** Gives a storage allocated without an owner one (when it outlives its tidy scope). */
   adopt(s: H, owner: object | number): void;
   /**
-   * A new owner group, now the current one: storages made with its `id` as
-   * their owner are freed together once this object is collected.
+   * Makes a new owner group, owned by `obj`, the current one and returns its
+   * id: storages made with the id as their owner are freed together once
+   * `obj` is collected (each Storage must hold `obj`).
    */
-  newGroup(): { id: number };
+  newGroup(obj: object): number;
   toTyped(s: H): Float32Array | Float64Array | Int32Array | Uint8Array;
   toTypedAsync(s: H): Promise<Float32Array | Float64Array | Int32Array | Uint8Array>;
   dispose(s: H): void;
