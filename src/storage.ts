@@ -82,20 +82,21 @@ export type Owner = Storage | number;
 export const scopes: Storage[][] = [];
 
 /**
- * Creates a Storage whose memory `make(owner)` allocates: `owner` is the new
- * Storage or its owner group's id (GC-owned) or, inside a tidy scope, null
- * (scope-owned).
+ * Creates a Storage whose memory `make(owner, binding)` allocates: `owner` is
+ * the new Storage or its owner group's id (GC-owned) or, inside a tidy scope,
+ * null (scope-owned). `binding` is passed on so that a hot op's `make` can be
+ * one function, not a closure made per call.
  */
 export function newStorage(
   dtype: DType,
   device: Device,
   numel: number,
   binding: NativeBinding,
-  make: (owner: Owner | null) => StorageHandle,
+  make: (owner: Owner | null, binding: NativeBinding) => StorageHandle,
 ): Storage {
   const s = new Storage(dtype, device, numel, binding);
   const scope = scopes.length > 0 ? scopes[scopes.length - 1] : null;
-  s.handle = make(scope ? null : gcOwner(s));
+  s.handle = make(scope ? null : gcOwner(s), binding);
   if (scope) scope.push(s);
   return s;
 }

@@ -722,7 +722,7 @@ export function newTensor<D extends DType>(
   dtype: D,
   device: Device,
   binding: NativeBinding,
-  make: (owner: Owner | null) => StorageHandle,
+  make: (owner: Owner | null, binding: NativeBinding) => StorageHandle,
 ): Tensor<D> {
   return new Tensor<D>(newStorage(dtype, device, numel(shape), binding, make), shape, strides, 0);
 }

@@ -3,7 +3,7 @@
  * ops, so it is differentiable again) side by side. Broadcasting is done by
  * giving inputs zero strides; the engine sums gradients back to input shapes.
  */
-import type { StorageHandle } from '../backend/binding';
+import type { NativeBinding, StorageHandle } from '../backend/binding';
 import { checkDevice, type Device } from '../backend/device';
 import { writeBroadcast, writeRaw, writeView } from '../backend/meta';
 import { BinaryOp, BOOL_BINARY, BOOL_UNARY, FLOAT_BINARY, FLOAT_UNARY, UnaryOp, type BinaryOpName, type UnaryOpName } from '../backend/opcodes';
@@ -111,7 +111,7 @@ export function unaryRaw(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0, into?: Tens
   }
   const outDtype: DType = UNARY_KIND[op] === 'B' ? 'bool' : x.dtype;
   g[1] = fresh(outDtype);
-  return newTensor(x.shape, strides, outDtype, x.device, b, (owner) => ownedCall(b.unary, g, owner));
+  return newTensor(x.shape, strides, outDtype, x.device, b, makeUnary);
 }
 
 /**
@@ -128,6 +128,9 @@ function ownedCall(fn: (owner?: object) => StorageHandle | undefined, g: Float64
   }
   return fn(owner)!;
 }
+/** newTensor's `make` for unary and binary outputs (their args already written). */
+const makeUnary = (owner: Owner | null, b: NativeBinding): StorageHandle => ownedCall(b.unary, b.args, owner);
+const makeBinary = (owner: Owner | null, b: NativeBinding): StorageHandle => ownedCall(b.binary, b.args, owner);
 
 /** The output argument asking a kernel to allocate its output of `dtype`. */
 const fresh = (dtype: DType): number => -1 - DTYPE_CODE[dtype];
@@ -310,7 +313,7 @@ function binaryRaw(op: BinaryOpName, a: Tensor, b: Tensor | number, into?: Tenso
   }
   const outDtype: DType = BINARY_KIND[op] === 'B' ? 'bool' : a.dtype;
   g[1] = fresh(outDtype);
-  return newTensor(shape, strides, outDtype, a.device, bind, (owner) => ownedCall(bind.binary, g, owner));
+  return newTensor(shape, strides, outDtype, a.device, bind, makeBinary);
 }
 
 /** Resolves operands to [tensor a, tensor-or-number b] in the compute dtype. */
