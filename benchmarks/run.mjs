@@ -723,6 +723,7 @@ function benchPytorch() {
   for (const [k, name] of [['addNoGrad', 'tiny add µs, no grad'], ['addGradRecorded', 'tiny add µs, grad recorded']]) {
     rows.push([name, fix(results.overhead?.[k], 3), fix(T.overhead[k], 3), sp(T.overhead[k] / results.overhead?.[k])]);
   }
+  rows.push([`tiny add µs, no grad: numpy ${T.numpy} a + b`, fix(results.overhead?.addNoGrad, 3), fix(T.overhead.numpyAdd, 3), sp(T.overhead.numpyAdd / results.overhead?.addNoGrad)]);
   for (const m of ['mlp', 'cnn']) {
     for (const [k, what] of [['stepMs', 'best'], ['stepMsMedian', 'median']]) {
       const ours = results.mnist?.[m]?.[k];
