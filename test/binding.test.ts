@@ -27,6 +27,14 @@ describe('native argument validation', () => {
   const s = b.fromTyped(new Float32Array([1, 2, 3, 4, 5, 6]), 0);
   const o = b.alloc(0, 6);
 
+  it('args are the last 8 slots of meta, the last one written by the addon', () => {
+    expect(b.args.buffer).toBe(b.meta.buffer);
+    expect(b.args.length).toBe(8);
+    expect(b.args.byteOffset).toBe((b.meta.length - 8) * 8);
+    const id = b.newGroup({});
+    expect(b.args[7]).toBe(id);
+  });
+
   it('rejects non-handles and foreign objects', () => {
     view(view(0, [6], [1]), [6], [1]);
     expect(() => unary(2, {} as StorageHandle, s, 0, 0)).toThrow(TypeError);
