@@ -119,6 +119,22 @@ describe('native argument validation', () => {
     expect(Array.from(b.toTyped(hs) as Float32Array)).toEqual([11, 12, 13, 14, 15, 16]);
     b.disposeMany(Float64Array.of(h, hb, hs), 3);
 
+    // -1 instead of the new output's view: contiguous, shaped like the input view that follows.
+    b.meta[0] = -1;
+    view(1, [2, 3], [1, 2]); // a transposed view of s: the output is 2x3, contiguous
+    const hi = unary(neg, -1, s, 0, 0, null)!;
+    view(0, [6], [1]);
+    expect(Array.from(b.toTyped(hi) as Float32Array)).toEqual([-1, -3, -5, -2, -4, -6]);
+    b.meta[0] = -1;
+    view(view(1, [3], [2], 1), [3], [1]);
+    const hj = binary(add, -1, s, hi, 0, null)!; // s[1,3,5] + hi[0..2]
+    view(0, [3], [1]);
+    expect(Array.from(b.toTyped(hj) as Float32Array)).toEqual([1, 1, 1]);
+    b.disposeMany(Float64Array.of(hi, hj), 2);
+    b.meta[0] = -1; // not for an existing output
+    view(1, [6], [1]);
+    expect(() => unary(neg, o, s, 0, 0)).toThrow(RangeError);
+
     const live = b.memoryStats().liveBytes;
     view(view(0, [6], [1]), [6], [1]);
     expect(() => unary(neg, -5, s, 0, 0, null)).toThrow(/neither a storage handle nor -1 - a dtype code/);

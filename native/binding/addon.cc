@@ -172,6 +172,22 @@ View OutArg::view(Meta& m, const char* what) {
   return v;
 }
 
+View OutArg::like(const View& in) {
+  View v;
+  v.ndim = in.ndim;
+  v.offset = 0;
+  int64_t numel = 1;  // in was read and checked: no overflow
+  for (int d = in.ndim - 1; d >= 0; d--) {
+    v.shape[d] = in.shape[d];
+    v.strides[d] = numel;
+    numel *= in.shape[d];
+  }
+  box_ = make_storage(env_, dtype_, numel, op_, nullptr);  // the owner comes in result()
+  v.base = static_cast<char*>(box_->data);
+  v.dtype = dtype_;
+  return v;
+}
+
 Napi::Value OutArg::result() {
   if (!fresh_) return env_.Undefined();
   // A bad owner throws, and the destructor frees the output.

@@ -110,6 +110,15 @@ class Meta {
   // Reads the next view for a storage not yet allocated: it must be
   // contiguous from offset 0; *numel is what to allocate. base/dtype unset.
   View new_view(const char* what, int64_t* numel);
+  // Consumes a -1 where a view would start: a new output whose view is
+  // implied by the input view that follows (see OutArg::implied).
+  bool take_implied() {
+    if (pos_ < kArgsAt && m_[pos_] == -1) {
+      pos_++;
+      return true;
+    }
+    return false;
+  }
   // Reads the next integer, which must lie in [lo, hi]. Inline, without
   // floor(): this runs a dozen times per op, and the check is two compares.
   int64_t integer(const char* what, int64_t lo, int64_t hi) {
@@ -162,6 +171,12 @@ class OutArg {
   OutArg& operator=(const OutArg&) = delete;
   // The output's view, the next one in meta (allocating a new output).
   View view(Meta& m, const char* what);
+  // True when a new output's view is implied: meta holds -1 instead of it,
+  // and the output is contiguous, shaped like the input view read next (JS
+  // writes this for same-shape ops: reading and checking an output view was
+  // ~150 instructions of a 4-element add). Then like() allocates it.
+  bool implied(Meta& m) { return fresh_ && m.take_implied(); }
+  View like(const View& in);
   // What the op returns: the new output's handle (now owned), or undefined.
   Napi::Value result();
 

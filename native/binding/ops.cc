@@ -69,8 +69,8 @@ TF_EXPORT(fill) {
   return info.Env().Undefined();
 }
 
-// unary(owner?), args [op, out, a, p0, p1] -> undefined, or the new
-// output's handle when out is -1 - dtype (see OutArg)
+// unary(owner?), args [op, out, a, p0, p1, group] -> undefined, or the new
+// output's handle when out is -1 - dtype (see OutArg; its view may be implied)
 TF_EXPORT(unary) {
   Napi::Env env = info.Env();
   Meta m(info, "unary");
@@ -79,16 +79,19 @@ TF_EXPORT(unary) {
   m.rename(op);
   OutArg o(info, m, 1, 0);
   StorageBox* a = m.storage(2, "input");
-  View out = o.view(m, "output"), av = m.view(a, "input");
+  const bool implied = o.implied(m);
+  View out = implied ? View() : o.view(m, "output");
+  View av = m.view(a, "input");
+  if (implied) out = o.like(av);
   require_same_shape(env, op, out, av, "output", "input");
   check_kind(env, op, unary_kind(code), out, av);
   backend::unary((UnaryOp)code, out, av, m.arg(3), m.arg(4));
   return o.result();
 }
 
-// binary(owner?), args [op, out, a, b | -1, scalar] -> undefined, or the new
-// output's handle when out is -1 - dtype (see OutArg). b -1: the second
-// operand is the scalar.
+// binary(owner?), args [op, out, a, b | -1, scalar, group] -> undefined, or
+// the new output's handle when out is -1 - dtype (see OutArg; its view may
+// be implied). b -1: the second operand is the scalar.
 TF_EXPORT(binary) {
   Napi::Env env = info.Env();
   Meta m(info, "binary");
@@ -99,7 +102,10 @@ TF_EXPORT(binary) {
   StorageBox* a = m.storage(2, "input");
   StorageBox* b = m.storage(3, "second input", true);
   const double s = b ? 0.0 : m.arg(4);
-  View out = o.view(m, "output"), av = m.view(a, "input");
+  const bool implied = o.implied(m);
+  View out = implied ? View() : o.view(m, "output");
+  View av = m.view(a, "input");
+  if (implied) out = o.like(av);
   View bv;
   require_same_shape(env, op, out, av, "output", "first input");
   if (b) {

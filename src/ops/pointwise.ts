@@ -97,7 +97,7 @@ export function unaryRaw(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0, into?: Tens
   const b = x._storage.binding;
   // Without `into`, the kernel allocates the output itself (one native call, not alloc + op).
   const strides = into ? into._strides : contiguousStridesLike(x.shape, x._strides);
-  writeView(b.meta, into ? writeView(b.meta, 0, into) : writeRaw(b.meta, 0, x.shape, strides, 0), x);
+  writeView(b.meta, into ? writeView(b.meta, 0, into) : impliedView(b.meta), x);
   const g = b.args;
   g[0] = UnaryOp[op];
   g[2] = x._storage.handle;
@@ -131,6 +131,16 @@ function ownedCall(fn: (owner?: object) => StorageHandle | undefined, g: Float64
 /** newTensor's `make` for unary and binary outputs (their args already written). */
 const makeUnary = (owner: Owner | null, b: NativeBinding): StorageHandle => ownedCall(b.unary, b.args, owner);
 const makeBinary = (owner: Owner | null, b: NativeBinding): StorageHandle => ownedCall(b.binary, b.args, owner);
+
+/**
+ * Writes -1 where a new output's view would go: the addon then makes the
+ * output contiguous and shaped like the first input's view (same-shape ops).
+ * Returns the next position.
+ */
+function impliedView(m: Float64Array): number {
+  m[0] = -1;
+  return 1;
+}
 
 /** The output argument asking a kernel to allocate its output of `dtype`. */
 const fresh = (dtype: DType): number => -1 - DTYPE_CODE[dtype];
@@ -293,7 +303,7 @@ function binaryRaw(op: BinaryOpName, a: Tensor, b: Tensor | number, into?: Tenso
   const shape = same ? a.shape : broadcastShapes(a.shape, b.shape, op);
   // Without `into`, the kernel allocates the output itself (one native call, not alloc + op).
   const strides = into ? into._strides : same ? contiguousStridesLike(shape, a._strides) : contiguousStrides(shape);
-  let p = into ? writeView(m, 0, into) : writeRaw(m, 0, shape, strides, 0);
+  let p = into ? writeView(m, 0, into) : same ? impliedView(m) : writeRaw(m, 0, shape, strides, 0);
   // Operands of the output's shape are written as they are (no broadcast strides to work out).
   p = same ? writeView(m, p, a) : writeBroadcast(m, p, a, shape);
   if (typeof b !== 'number') {
