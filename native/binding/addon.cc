@@ -59,9 +59,35 @@ void set_owner(Napi::Env env, StorageBox* box, napi_value owner, const char* op)
 // Storage that joined (each holds it), so their boxes go. The addon state may
 // still point at the group (and may already be gone at environment teardown),
 // so the finalizer never touches it: the side that lets go last deletes.
-void finalize_group(node_api_basic_env env, void* data, void*) {
+void finalize_group(node_api_basic_env benv, void* data, void*) {
   auto* g = static_cast<OwnerGroup*>(data);
-  for (StorageBox* box : g->boxes) retire_box(Napi::BasicEnv(env), box);
+  Napi::BasicEnv env(benv);
+  // retire_box() for every member, with one allocator lock and one box-table
+  // lock for all of them instead of two each (a lock is ~10 ns).
+  std::vector<void*> ps;
+  std::vector<size_t> sizes;
+  ps.reserve(g->boxes.size());
+  sizes.reserve(g->boxes.size());
+  int64_t owned_bytes = 0;
+  size_t k = 0;
+  for (StorageBox* box : g->boxes) {
+    if (box->pending > 0) {  // an async read still copies from it: it finishes the job
+      release_storage(env, box);
+      box->orphaned = true;
+      continue;
+    }
+    if (box->data) {
+      ps.push_back(box->data);
+      sizes.push_back(box->nbytes);
+      owned_bytes += (int64_t)box->nbytes;  // every member is owned (joined a group)
+    }
+    box->freed = true;
+    box->data = nullptr;
+    g->boxes[k++] = box;
+  }
+  backend::release_many(ps.data(), sizes.data(), ps.size());
+  if (owned_bytes) report_gc_owned(env, -owned_bytes);
+  delete_boxes(g->boxes.data(), k);
   g->boxes.clear();
   g->finalized = true;
   if (!g->current) delete g;

@@ -61,13 +61,25 @@ StorageBox* new_box(napi_env env) {
   return b;
 }
 
-void delete_box(StorageBox* box) {
-  BoxTable& t = table();
-  std::lock_guard<SpinLock> lock(t.mu);
+namespace {
+void delete_locked(BoxTable& t, StorageBox* box) {
   box->gen = (box->gen + 1) & ((1u << kGenBits) - 1);
   box->env = nullptr;
   box->freed = true;
   t.free_list.push_back(box->index);
+}
+}  // namespace
+
+void delete_box(StorageBox* box) {
+  BoxTable& t = table();
+  std::lock_guard<SpinLock> lock(t.mu);
+  delete_locked(t, box);
+}
+
+void delete_boxes(StorageBox* const* boxes, size_t n) {
+  BoxTable& t = table();
+  std::lock_guard<SpinLock> lock(t.mu);
+  for (size_t i = 0; i < n; i++) delete_locked(t, boxes[i]);
 }
 
 double handle_of(const StorageBox* box) {

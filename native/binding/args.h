@@ -56,6 +56,8 @@ struct StorageBox {
 // is live in this environment and its generation matches.
 StorageBox* new_box(napi_env env);
 void delete_box(StorageBox* box);
+// delete_box() of n boxes under one lock (an owner group's members).
+void delete_boxes(StorageBox* const* boxes, size_t n);
 double handle_of(const StorageBox* box);
 enum class Lookup { kLive, kStale, kForeign };
 StorageBox* find_box(napi_env env, double handle, Lookup* why);

@@ -32,6 +32,8 @@ const char* unavailable_reason();
 // Memory. alloc returns nullptr on failure (the binding reports a RangeError).
 void* alloc(size_t nbytes);
 void release(void* p, size_t nbytes);
+// release() of n blocks at once (an owner group's members): one lock, not n.
+void release_many(void* const* ps, const size_t* nbytes, size_t n);
 void copy_from_host(void* dst, const void* src, size_t nbytes);
 void copy_to_host(void* dst, const void* src, size_t nbytes);
 struct MemoryStats { int64_t live_bytes, cached_bytes, peak_bytes, allocs; };

@@ -121,12 +121,11 @@ void* alloc(size_t nbytes) {
   return p;
 }
 
-void release(void* p, size_t nbytes) {
-  if (!p) return;
+namespace {
+// release() with the cache lock held.
+void release_locked(Cache& c, void* p, size_t nbytes) {
   int index;
   const size_t cls = size_class(nbytes, &index);
-  Cache& c = cache();
-  std::lock_guard<SpinLock> g(c.m);
   c.live -= (int64_t)cls;
   if ((size_t)c.cached + cls <= cache_limit()) {
     c.free[index].push_back(p);
@@ -134,6 +133,21 @@ void release(void* p, size_t nbytes) {
   } else {
     std::free(p);
   }
+}
+}  // namespace
+
+void release(void* p, size_t nbytes) {
+  if (!p) return;
+  Cache& c = cache();
+  std::lock_guard<SpinLock> g(c.m);
+  release_locked(c, p, nbytes);
+}
+
+void release_many(void* const* ps, const size_t* nbytes, size_t n) {
+  Cache& c = cache();
+  std::lock_guard<SpinLock> g(c.m);
+  for (size_t i = 0; i < n; i++)
+    if (ps[i]) release_locked(c, ps[i], nbytes[i]);
 }
 
 void copy_from_host(void* dst, const void* src, size_t n) { if (n) std::memcpy(dst, src, n); }

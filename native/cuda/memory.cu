@@ -170,6 +170,10 @@ void release(void* p, size_t nbytes) {
   if (p) cuda::allocator().give_back(p, nbytes);
 }
 
+void release_many(void* const* ps, const size_t* nbytes, size_t n) {
+  for (size_t i = 0; i < n; i++) release(ps[i], nbytes[i]);
+}
+
 void copy_from_host(void* dst, const void* src, size_t n) {
   if (n) cuda::check(cudaMemcpy(dst, src, n, cudaMemcpyHostToDevice), "copy to device");
 }
