@@ -49,6 +49,11 @@ describe('native argument validation', () => {
     expect(() => b.disposeMany([h1] as unknown as Float64Array, 1)).toThrow(/Float64Array/);
     expect(() => b.disposeMany(Float64Array.of(h1), 2)).toThrow(RangeError);
     expect(() => b.disposeMany(Float64Array.of(42), 1)).toThrow(/element 0 must be a tensorforge storage handle/);
+    // Every handle is checked first: a bad one frees none of the batch.
+    const h3 = b.alloc(0, 8);
+    expect(() => b.disposeMany(Float64Array.of(h3, 42), 2)).toThrow(/element 1 must be a tensorforge storage handle/);
+    expect(b.isDisposed(h3)).toBe(false);
+    b.dispose(h3);
   });
 
   it('rejects views that reach outside their storage', () => {
