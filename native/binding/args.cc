@@ -122,7 +122,8 @@ StorageBox* handle_box(Napi::Env env, double h, const char* op, const char* what
   Lookup why;
   StorageBox* box = find_box(env, h, &why);
   if (why == Lookup::kForeign)
-    type_error(env, std::string(op) + ": " + what + " " + std::to_string(index) + " must be a tensorforge storage handle");
+    type_error(env, std::string(op) + ": " + what + (index < 0 ? "" : " " + std::to_string(index)) +
+                        " must be a tensorforge storage handle");
   return box;
 }
 
@@ -134,14 +135,14 @@ namespace {
 StorageBox* checked_box(const Napi::CallbackInfo& info, size_t i, const char* op, bool allow_freed) {
   double h = -1;  // not a handle: a non-number argument is reported as foreign too
   if (i < info.Length()) napi_get_value_double(info.Env(), info[i], &h);
-  if (!allow_freed) return live_box(info.Env(), h, op, i);
+  if (!allow_freed) return live_box(info.Env(), h, op, "argument", (int64_t)i);
   return handle_box(info.Env(), h, op, "argument", (int64_t)i);
 }
 
 }  // namespace
 
-StorageBox* live_box(Napi::Env env, double h, const char* op, size_t i) {
-  StorageBox* box = handle_box(env, h, op, "argument", (int64_t)i);
+StorageBox* live_box(Napi::Env env, double h, const char* op, const char* what, int64_t index) {
+  StorageBox* box = handle_box(env, h, op, what, index);
   if (!box || box->freed) type_error(env, std::string(op) + ": tensor was used after dispose()");
   return box;
 }
@@ -194,11 +195,7 @@ int64_t Meta::int_arg(int i, const char* what, int64_t lo, int64_t hi) const {
 StorageBox* Meta::storage(int i, const char* what, bool optional) const {
   const double h = arg(i);
   if (optional && h == -1) return nullptr;
-  Lookup why;
-  StorageBox* box = find_box(env_, h, &why);
-  if (why == Lookup::kForeign) type_error(env_, std::string(op_) + ": " + what + " must be a tensorforge storage handle");
-  if (!box || box->freed) type_error(env_, std::string(op_) + ": tensor was used after dispose()");
-  return box;
+  return live_box(env_, h, op_, what, -1);
 }
 
 void Meta::bad_integer(const char* what, int64_t lo, int64_t hi) {

@@ -61,8 +61,8 @@ void delete_boxes(StorageBox* const* boxes, size_t n);
 double handle_of(const StorageBox* box);
 enum class Lookup { kLive, kStale, kForeign };
 StorageBox* find_box(napi_env env, double handle, Lookup* why);
-// find_box, with a TypeError naming `what` and `index` (e.g. "argument 2") if
-// the number is no handle of this addon; nullptr for a stale one (disposed,
+// find_box, with a TypeError naming `what` and `index` (e.g. "argument 2"; no
+// index for -1) if the number is no handle of this addon; nullptr for a stale one (disposed,
 // slot since reused). The message is built only on that error path: this runs
 // for every tensor argument of every op.
 StorageBox* handle_box(Napi::Env env, double handle, const char* op, const char* what, int64_t index);
@@ -91,8 +91,9 @@ struct AddonState {
 
 std::string shape_str(const View& v);
 
-// The live storage that handle h (argument i) names; TypeError otherwise.
-StorageBox* live_box(Napi::Env env, double h, const char* op, size_t i);
+// The live storage that handle h (`what` `index`, or just `what` for index
+// -1) names; TypeError otherwise.
+StorageBox* live_box(Napi::Env env, double h, const char* op, const char* what, int64_t index);
 // Reads a storage handle from argument i (TypeError if it is not a live one).
 StorageBox* storage_arg(const Napi::CallbackInfo& info, size_t i, const char* op);
 // Same, but a disposed handle gives nullptr or its freed box (for dispose() and isDisposed()).

@@ -10,7 +10,7 @@ import { BinaryOp, BOOL_BINARY, BOOL_UNARY, FLOAT_BINARY, FLOAT_UNARY, UnaryOp, 
 import { isGradEnabled } from '../autograd/grad-mode';
 import { record } from '../autograd/node';
 import { DTYPE_CODE, DTYPES, isFloating, promoteTypes, promoteWithScalar, type DType } from '../dtype';
-import { broadcastShapes, contiguousStrides, contiguousStridesLike, shapesEqual } from '../shape';
+import { broadcastShapes, contiguousStrides, contiguousStridesLike, shapesEqual, type Shape } from '../shape';
 import type { Owner } from '../storage';
 import { allocTensor, fromTypedArray, newTensor, Tensor, type TensorLike } from '../tensor';
 
@@ -98,20 +98,40 @@ export function unaryRaw(op: UnaryOpName, x: Tensor, p0 = 0, p1 = 0, into?: Tens
   // Without `into`, the kernel allocates the output itself (one native call, not alloc + op).
   const strides = into ? into._strides : contiguousStridesLike(x.shape, x._strides);
   writeView(b.meta, into ? writeView(b.meta, 0, into) : impliedView(b.meta), x);
+  const outDtype: DType = UNARY_KIND[op] === 'B' ? 'bool' : x.dtype;
+  return runKernel('unary', UnaryOp[op], x, p0, p1, into, x.shape, strides, outDtype);
+}
+
+/**
+ * Writes unary/binary's args [code, out, x, s3, s4, group 0] (meta already
+ * holds the views) and runs the kernel into `into`, or into a new output of
+ * `shape`, `strides` and `outDtype` that the kernel allocates.
+ */
+function runKernel(
+  kind: 'unary' | 'binary',
+  code: number,
+  x: Tensor,
+  s3: number,
+  s4: number,
+  into: Tensor | undefined,
+  shape: Shape,
+  strides: number[],
+  outDtype: DType,
+): Tensor {
+  const b = x._storage.binding;
   const g = b.args;
-  g[0] = UnaryOp[op];
+  g[0] = code;
   g[2] = x._storage.handle;
-  g[3] = p0;
-  g[4] = p1;
+  g[3] = s3;
+  g[4] = s4;
   g[5] = 0;
   if (into) {
     g[1] = into._storage.handle;
-    b.unary();
+    b[kind]();
     return into;
   }
-  const outDtype: DType = UNARY_KIND[op] === 'B' ? 'bool' : x.dtype;
   g[1] = fresh(outDtype);
-  return newTensor(x.shape, strides, outDtype, x.device, b, makeUnary);
+  return newTensor(shape, strides, outDtype, x.device, b, kind === 'unary' ? makeUnary : makeBinary);
 }
 
 /**
@@ -297,8 +317,7 @@ export function clampInto(t: Tensor, min?: number, max?: number): boolean {
  * compute dtype. Writes into `into` (the broadcast shape and output dtype) when given.
  */
 function binaryRaw(op: BinaryOpName, a: Tensor, b: Tensor | number, into?: Tensor): Tensor {
-  const bind = a._storage.binding;
-  const m = bind.meta;
+  const m = a._storage.binding.meta;
   const same = typeof b === 'number' || shapesEqual(a.shape, b.shape);
   const shape = same ? a.shape : broadcastShapes(a.shape, b.shape, op);
   // Without `into`, the kernel allocates the output itself (one native call, not alloc + op).
@@ -310,20 +329,9 @@ function binaryRaw(op: BinaryOpName, a: Tensor, b: Tensor | number, into?: Tenso
     if (same) writeView(m, p, b);
     else writeBroadcast(m, p, b, shape);
   }
-  const g = bind.args;
-  g[0] = BinaryOp[op];
-  g[2] = a._storage.handle;
-  g[3] = typeof b === 'number' ? -1 : b._storage.handle;
-  g[4] = typeof b === 'number' ? b : 0;
-  g[5] = 0;
-  if (into) {
-    g[1] = into._storage.handle;
-    bind.binary();
-    return into;
-  }
   const outDtype: DType = BINARY_KIND[op] === 'B' ? 'bool' : a.dtype;
-  g[1] = fresh(outDtype);
-  return newTensor(shape, strides, outDtype, a.device, bind, makeBinary);
+  const bh = typeof b === 'number' ? -1 : b._storage.handle;
+  return runKernel('binary', BinaryOp[op], a, bh, typeof b === 'number' ? b : 0, into, shape, strides, outDtype);
 }
 
 /** Resolves operands to [tensor a, tensor-or-number b] in the compute dtype. */
