@@ -2,7 +2,7 @@
 
 Measures, with the same shapes, batches, timing rules (best-of) and thread
 count as the tensorforge rows: square SGEMM, the tiny-add overhead with and
-without grad (and numpy's, the issue's reference for a tiny op), and the mnist-mlp / mnist-cnn training steps (Adam lr 1e-3,
+without grad, and the mnist-mlp / mnist-cnn training steps (Adam lr 1e-3,
 cross-entropy, batch 100, on the same MNIST IDX files). Prints one JSON object.
 
 Input (stdin, JSON): {"threads": n, "quick": bool, "mnist": "<dir with IDX files>"}.
@@ -14,7 +14,6 @@ import statistics
 import sys
 import time
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -97,14 +96,10 @@ for n in [1024] if quick else [1024, 2048]:
 a, b = torch.randn(4), torch.randn(4)
 ag = torch.randn(4, requires_grad=True)
 inner = 2000 if quick else 10000
-na, nb = a.numpy(), b.numpy()  # float32, as ours
 out["overhead"] = {
     "addNoGrad": best(lambda: a + b, inner=inner) * 1e6,
     "addGradRecorded": best(lambda: ag + b, inner=inner) * 1e6,
-    # The reference for a tiny op: numpy, which frees by refcount.
-    "numpyAdd": best(lambda: na + nb, inner=inner) * 1e6,
 }
-out["numpy"] = np.__version__
 
 batches = mnist_batches()
 

@@ -21,10 +21,11 @@
  * and ratios within one run are what to compare. Tensors are used as users write
  * them (`a.add(b)` allocates its output; nothing is disposed) unless a row says so.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import readline from 'node:readline';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -315,7 +316,92 @@ function benchElementwise() {
 }
 
 // ---------------------------------------------------------------- per-op overhead
-function benchOverhead() {
+/**
+ * The first python3 that imports `module` ($TENSORFORGE_BENCH_PYTHON, python3,
+ * /usr/bin/python3), or undefined.
+ */
+function findPython(module) {
+  const candidates = [process.env.TENSORFORGE_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean);
+  return candidates.find((p) => spawnSync(p, ['-c', `import ${module}`], { encoding: 'utf8' }).status === 0);
+}
+
+// numpy's a + b on float32[4], timed on request by a python3 that stays up
+// (stdin: inner calls per rep and seconds; stdout: best µs, mean µs). The
+// statement runs in a bare loop (as timeit does), not through a lambda, so
+// numpy is not charged a Python call per add.
+const NUMPY_ADD_PY = `
+import sys, time
+import numpy as np
+a = np.random.rand(4).astype(np.float32)
+b = np.random.rand(4).astype(np.float32)
+print(np.__version__, flush=True)
+for line in sys.stdin:
+    inner, seconds = int(line.split()[0]), float(line.split()[1])
+    for _ in range(inner):
+        a + b
+    best, n, t0 = float('inf'), 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        t = time.perf_counter()
+        for _ in range(inner):
+            a + b
+        best, n = min(best, time.perf_counter() - t), n + inner
+    print(best / inner * 1e6, (time.perf_counter() - t0) / n * 1e6, flush=True)
+`;
+
+/**
+ * µs per call of \`fn\` over \`seconds\` of back-to-back reps of \`inner\` calls,
+ * after one warm-up rep: \`best\`, the fastest rep, and \`mean\`, the whole
+ * time over all calls, GC pauses included (what a loop of tiny ops sustains).
+ */
+function bestAndMean(fn, inner, seconds) {
+  for (let i = 0; i < inner; i++) fn();
+  let bestRep = Infinity, n = 0;
+  const t0 = process.hrtime.bigint();
+  let now = t0;
+  while (Number(now - t0) < seconds * 1e9) {
+    for (let i = 0; i < inner; i++) fn();
+    const t = process.hrtime.bigint();
+    bestRep = Math.min(bestRep, Number(t - now));
+    now = t;
+    n += inner;
+  }
+  return { best: bestRep / inner / 1e3, mean: Number(now - t0) / n / 1e3 };
+}
+
+/**
+ * Ours (\`fn\`) and numpy's a + b timed in alternating rounds (\`seconds\` each
+ * side, with bestAndMean's rules), so both see the same machine: figures
+ * taken seconds apart on this shared machine can be 2x apart. null (and a
+ * line saying why) without a python3 that imports numpy.
+ */
+async function numpyRounds(fn, { rounds, inner, seconds }) {
+  const python = findPython('numpy');
+  if (!python) {
+    console.log('(tiny add vs numpy: skipped, no python3 that imports numpy)');
+    return null;
+  }
+  const child = spawn(python, ['-c', NUMPY_ADD_PY], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const r = await lines.next();
+    if (r.done) throw new Error('tiny add vs numpy: the python3 child exited');
+    return r.value;
+  };
+  try {
+    const r = { numpy: await next(), rounds, secondsPerSide: seconds, ours: [], numpyAdd: [] };
+    for (let i = 0; i < rounds; i++) {
+      r.ours.push(bestAndMean(fn, inner, seconds));
+      child.stdin.write(`${inner} ${seconds}\n`);
+      const [best, mean] = (await next()).split(' ').map(Number);
+      r.numpyAdd.push({ best, mean });
+    }
+    return r;
+  } finally {
+    child.stdin.end();
+  }
+}
+
+async function benchOverhead() {
   const inner = quick ? 2000 : 10000;
   const opts = { inner, budget: quick ? 0.1 : 0.5, minReps: quick ? 3 : 7 };
   // A full GC before each row: otherwise a row pays for collecting the previous
@@ -367,6 +453,8 @@ function benchOverhead() {
     })(),
   };
   out.dispose();
+  // The target is "at or under numpy": each round times ours, then numpy.
+  o.vsNumpy = await numpyRounds(() => a.add(b), { rounds: quick ? 4 : 20, inner: 2000, seconds: quick ? 0.05 : 0.25 });
   results.overhead = o;
   table('per-op overhead, µs per op on 4 elements (4x4 for matmul), outputs never disposed (but by tidy where it says so)', ['op', 'µs'], [
     ['a.add(b), no grad', fix(o.addNoGrad, 3)],
@@ -386,6 +474,20 @@ function benchOverhead() {
     ['binary with a new output in an owner group of 64 (one finalizer)', fix(p.opNewGrouped, 3)],
     ['the JS side of a.add(b) (native binary stubbed)', fix(p.jsOnly, 3)],
   ]);
+  const v = o.vsNumpy;
+  if (v) {
+    const med = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+    const row = (name, pick) => {
+      const ours = v.ours.map(pick), np = v.numpyAdd.map(pick);
+      const wins = ours.filter((x, i) => x <= np[i]).length;
+      return [name, fix(Math.min(...ours), 3), fix(Math.min(...np), 3), fix(med(ours), 3), fix(med(np), 3), `${fix(med(np) / med(ours), 2)}x`, `${wins}/${v.rounds}`];
+    };
+    table(
+      `a.add(b) (no grad) vs numpy ${v.numpy} a + b on float32[4]: ${v.rounds} alternating rounds of ${v.secondsPerSide} s a side, µs per op`,
+      ['per round', 'ours, best round', 'numpy, best round', 'ours, median', 'numpy, median', 'numpy / ours (medians)', 'rounds ours <= numpy'],
+      [row('fastest rep of 2000 ops', (x) => x.best), row('mean over the round, GC included', (x) => x.mean)],
+    );
+  }
 }
 
 // Three 1-D views of 4 contiguous elements, as meta holds them for a.add(b).
@@ -700,10 +802,9 @@ function tfjsTable() {
  * comparison is with OpenBLAS at its best.
  */
 function benchPytorch() {
-  const candidates = [process.env.TENSORFORGE_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean);
-  const python = candidates.find((p) => spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
+  const python = findPython('torch');
   if (!python) {
-    console.log(`\n## PyTorch: skipped (no python3 that imports torch among ${candidates.join(', ')})`);
+    console.log('\n## PyTorch: skipped (no python3 that imports torch)');
     return;
   }
   const coreType = process.env.OPENBLAS_CORETYPE ?? ({ avx512: 'SkylakeX', avx2: 'Haswell' }[results.meta.isa] || undefined);
@@ -723,7 +824,6 @@ function benchPytorch() {
   for (const [k, name] of [['addNoGrad', 'tiny add µs, no grad'], ['addGradRecorded', 'tiny add µs, grad recorded']]) {
     rows.push([name, fix(results.overhead?.[k], 3), fix(T.overhead[k], 3), sp(T.overhead[k] / results.overhead?.[k])]);
   }
-  rows.push([`tiny add µs, no grad: numpy ${T.numpy} a + b`, fix(results.overhead?.addNoGrad, 3), fix(T.overhead.numpyAdd, 3), sp(T.overhead.numpyAdd / results.overhead?.addNoGrad)]);
   for (const m of ['mlp', 'cnn']) {
     for (const [k, what] of [['stepMs', 'best'], ['stepMsMedian', 'median']]) {
       const ours = results.mnist?.[m]?.[k];

@@ -26,12 +26,24 @@ describe('benchmarks/run.mjs', () => {
     expect(r.meta.sections).toEqual(['overhead']);
     expect(r.meta.wallSeconds).toBeGreaterThan(0);
     const keys = ['addNoGrad', 'addNoGradTidy', 'addGradRecorded', 'addInNoGrad', 'addScalar', 'matmul4x4NoGrad', 'matmul4x4GradRecorded'];
-    expect(Object.keys(r.overhead).sort()).toEqual([...keys, 'parts'].sort());
+    expect(Object.keys(r.overhead).sort()).toEqual([...keys, 'parts', 'vsNumpy'].sort());
     const parts = ['napiCall', 'opInto', 'opNewTidy', 'opNewOwned', 'opNewGrouped', 'jsOnly'];
     expect(Object.keys(r.overhead.parts).sort()).toEqual([...parts].sort());
     for (const [k, v] of [...keys.map((k) => [k, r.overhead[k]]), ...parts.map((k) => [k, r.overhead.parts[k]])]) {
       expect(Number.isFinite(v), k).toBe(true);
       expect(v, k).toBeGreaterThan(0);
+    }
+    // Alternating rounds against numpy's a + b, when a python3 with numpy is
+    // around (null otherwise): every round timed on both sides.
+    const v = r.overhead.vsNumpy;
+    if (v !== null) {
+      expect(v.ours).toHaveLength(v.rounds);
+      expect(v.numpyAdd).toHaveLength(v.rounds);
+      for (const x of [...v.ours, ...v.numpyAdd]) {
+        expect(x.best).toBeGreaterThan(0);
+        expect(x.mean).toBeGreaterThanOrEqual(x.best);
+      }
+      expect(stdout).toContain('rounds ours <= numpy');
     }
     // Sections not asked for are not run.
     expect(r.gemm).toBeUndefined();
