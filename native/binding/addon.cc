@@ -209,8 +209,8 @@ View OutArg::view(Meta& m, const char* what) {
   return v;
 }
 
-View OutArg::like(const View& in) {
-  View v;
+void OutArg::like(const View& in, View* out) {
+  View& v = *out;
   v.ndim = in.ndim;
   v.offset = 0;
   int64_t numel = 1;  // in was read and checked: no overflow
@@ -222,7 +222,6 @@ View OutArg::like(const View& in) {
   box_ = make_storage(env_, dtype_, numel, op_, nullptr);  // the owner comes in result()
   v.base = static_cast<char*>(box_->data);
   v.dtype = dtype_;
-  return v;
 }
 
 Napi::Value OutArg::result() {

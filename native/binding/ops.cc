@@ -80,9 +80,9 @@ TF_EXPORT(unary) {
   OutArg o(info, m, 1, 0);
   StorageBox* a = m.storage(2, "input");
   const bool implied = o.implied(m);
-  View out = implied ? View() : o.view(m, "output");
+  View out = implied ? unset_view() : o.view(m, "output");
   View av = m.view(a, "input");
-  if (implied) out = o.like(av);
+  if (implied) o.like(av, &out);
   require_same_shape(env, op, out, av, "output", "input");
   check_kind(env, op, unary_kind(code), out, av);
   backend::unary((UnaryOp)code, out, av, m.arg(3), m.arg(4));
@@ -103,13 +103,12 @@ TF_EXPORT(binary) {
   StorageBox* b = m.storage(3, "second input", true);
   const double s = b ? 0.0 : m.arg(4);
   const bool implied = o.implied(m);
-  View out = implied ? View() : o.view(m, "output");
+  View out = implied ? unset_view() : o.view(m, "output");
   View av = m.view(a, "input");
-  if (implied) out = o.like(av);
-  View bv;
+  if (implied) o.like(av, &out);
   require_same_shape(env, op, out, av, "output", "first input");
+  View bv = b ? m.view(b, "second input") : unset_view();
   if (b) {
-    bv = m.view(b, "second input");
     require_same_shape(env, op, av, bv, "first input", "second input");
     if (bv.dtype != av.dtype)
       type_error(env, std::string(op) + ": input dtypes differ (" + dtype_name(av.dtype) + " and " + dtype_name(bv.dtype) + ")");
