@@ -82,7 +82,7 @@ struct WhereK {
     const View sa = broadcast_scalar(out, &av, out.dtype), sb = broadcast_scalar(out, &bv, out.dtype);
     const View* vs[4] = {&out, &cond, a ? a : &sa, b ? b : &sb};
     cpu::Iter<4> it(vs);
-    it.run([&](int64_t n, char** p, const int64_t* s) {
+    it.run([&](int64_t n, char* const* p, const int64_t* s) {
       // Dense output and condition with each value dense or one scalar (relu's
       // backward, masks): typed loops with constant steps, which vectorise.
       auto dense = [&](auto sa, auto sb) {
