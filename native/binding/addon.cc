@@ -123,14 +123,17 @@ void join_group(Napi::Env env, StorageBox* box, double id, const char* op) {
 
 // An optional owner argument: a JS object, a group id from newGroup(), or
 // null/undefined for a storage a tidy scope frees (with dispose) instead of the GC.
-napi_value owner_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  if (i >= info.Length()) return nullptr;
+napi_value owner_value(Napi::Env env, napi_value v, const char* op) {
+  if (!v) return nullptr;
   napi_valuetype t = napi_undefined;
-  napi_typeof(info.Env(), info[i], &t);
+  napi_typeof(env, v, &t);
   if (t == napi_null || t == napi_undefined) return nullptr;
   if (t != napi_object && t != napi_number)
-    type_error(info.Env(), std::string(op) + ": owner must be an object, a group id, null or undefined");
-  return info[i];
+    type_error(env, std::string(op) + ": owner must be an object, a group id, null or undefined");
+  return v;
+}
+napi_value owner_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
+  return i < info.Length() ? owner_value(info.Env(), info[i], op) : nullptr;
 }
 
 // Gives the box its GC owner: a group (a number owner) or a JS object.
@@ -179,7 +182,7 @@ DType dtype_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
 
 }  // namespace
 
-OutArg::OutArg(const Napi::CallbackInfo& info, const Meta& m, int slot, size_t owner_index) : env_(info.Env()), op_(m.op()) {
+OutArg::OutArg(Napi::Env env, const Meta& m, int slot, napi_value owner) : env_(env), op_(m.op()) {
   // A negative number asks for a new output; anything else must be a live handle.
   const double h = m.arg(slot);
   if (h < 0) {
@@ -187,7 +190,7 @@ OutArg::OutArg(const Napi::CallbackInfo& info, const Meta& m, int slot, size_t o
       type_error(env_, std::string(op_) + ": output " + std::to_string(h) + " is neither a storage handle nor -1 - a dtype code");
     fresh_ = true;
     dtype_ = (DType)(-1 - (int64_t)h);
-    owner_ = owner_arg(info, owner_index, op_);
+    owner_ = owner_value(env_, owner, op_);
     if (!owner_) group_ = m.arg(kArgGroup);
   } else {
     box_ = m.storage(slot, "output");
@@ -515,6 +518,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("args", Napi::Float64Array::New(env, kArgsLen, meta.ArrayBuffer(), kArgsAt * sizeof(double)));
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   for (auto& [name, fn] : registry()) exports.Set(name, Napi::Function::New(env, fn, name));
+  for (auto& [name, cb] : hot_registry()) {
+    napi_value fn;
+    NAPI_THROW_IF_FAILED(env, napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn), exports);
+    exports.Set(name, Napi::Value(env, fn));
+  }
   return exports;
 }
 

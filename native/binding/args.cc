@@ -110,6 +110,11 @@ std::vector<std::pair<const char*, Fn>>& registry() {
   return r;
 }
 
+std::vector<std::pair<const char*, napi_callback>>& hot_registry() {
+  static std::vector<std::pair<const char*, napi_callback>> r;
+  return r;
+}
+
 std::string shape_str(const View& v) {
   std::ostringstream s;
   s << "[";
@@ -180,7 +185,7 @@ bool bool_arg(const Napi::CallbackInfo& info, size_t i, const char* op, const ch
   return info[i].As<Napi::Boolean>().Value();
 }
 
-Meta::Meta(const Napi::CallbackInfo& info, const char* op) : env_(info.Env()), op_(op) {
+Meta::Meta(Napi::Env env, const char* op) : env_(env), op_(op) {
   m_ = env_.GetInstanceData<AddonState>()->meta;
 }
 

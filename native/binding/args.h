@@ -107,7 +107,8 @@ bool bool_arg(const Napi::CallbackInfo& info, size_t i, const char* op, const ch
 // Sequential reader over the meta buffer.
 class Meta {
  public:
-  Meta(const Napi::CallbackInfo& info, const char* op);
+  Meta(Napi::Env env, const char* op);
+  Meta(const Napi::CallbackInfo& info, const char* op) : Meta(info.Env(), op) {}
   // Reads the next view and validates it against storage `s`.
   View view(StorageBox* s, const char* what);
   // Reads the next view for a storage not yet allocated: it must be
@@ -164,8 +165,9 @@ class Meta {
 // tidy scope owns it), and is freed again if the op throws before result().
 class OutArg {
  public:
-  // The output named by hot-op argument slot `slot` of m.
-  OutArg(const Napi::CallbackInfo& info, const Meta& m, int slot, size_t owner_index);
+  // The output named by hot-op argument slot `slot` of m; `owner` is the
+  // op's owner argument as passed (nullptr when there is none).
+  OutArg(Napi::Env env, const Meta& m, int slot, napi_value owner);
   // The args slot a group id may come in: a plain number, so not an argument
   // (checking an owner argument's type costs a tiny op ~25 ns).
   static constexpr int kArgGroup = 5;
@@ -216,8 +218,36 @@ struct Registrar {
   Registrar(const char* name, Fn f) { registry().emplace_back(name, f); }
 };
 
+// The hot ops (unary, binary: every tiny op) are plain N-API callbacks that
+// read their one optional argument themselves: node-addon-api's wrapper
+// builds a CallbackInfo (napi_get_cb_info for six arguments, `this` and
+// data) around every call, ~150 instructions of a 4-element add's ~2650.
+// Errors are thrown as C++ exceptions, as in TF_EXPORT functions.
+using HotFn = napi_value (*)(Napi::Env env, napi_value arg);
+std::vector<std::pair<const char*, napi_callback>>& hot_registry();
+struct HotRegistrar {
+  HotRegistrar(const char* name, napi_callback f) { hot_registry().emplace_back(name, f); }
+};
+template <HotFn F>
+napi_value hot_callback(napi_env env, napi_callback_info cb) {
+  size_t argc = 1;
+  napi_value arg = nullptr;
+  napi_get_cb_info(env, cb, &argc, &arg, nullptr, nullptr);
+  try {
+    return F(Napi::Env(env), argc > 0 ? arg : nullptr);
+  } catch (const Napi::Error& e) {
+    e.ThrowAsJavaScriptException();
+    return nullptr;
+  }
+}
+
 }  // namespace binding
 }  // namespace tf
+
+#define TF_EXPORT_HOT(name)                                                                   \
+  static napi_value name(Napi::Env env, napi_value arg);                                      \
+  static ::tf::binding::HotRegistrar tf_reg_##name(#name, ::tf::binding::hot_callback<name>); \
+  static napi_value name(Napi::Env env, napi_value arg)
 
 #define TF_EXPORT(name)                                                       \
   static Napi::Value name(const Napi::CallbackInfo& info);                   \

@@ -71,13 +71,12 @@ TF_EXPORT(fill) {
 
 // unary(owner?), args [op, out, a, p0, p1, group] -> undefined, or the new
 // output's handle when out is -1 - dtype (see OutArg; its view may be implied)
-TF_EXPORT(unary) {
-  Napi::Env env = info.Env();
-  Meta m(info, "unary");
+TF_EXPORT_HOT(unary) {
+  Meta m(env, "unary");
   int code = (int)m.int_arg(0, "op code", 0, (int)UnaryOp::count_ - 1);
   const char* op = unary_name(code);
   m.rename(op);
-  OutArg o(info, m, 1, 0);
+  OutArg o(env, m, 1, arg);
   StorageBox* a = m.storage(2, "input");
   const bool implied = o.implied(m);
   View out = implied ? unset_view() : o.view(m, "output");
@@ -92,13 +91,12 @@ TF_EXPORT(unary) {
 // binary(owner?), args [op, out, a, b | -1, scalar, group] -> undefined, or
 // the new output's handle when out is -1 - dtype (see OutArg; its view may
 // be implied). b -1: the second operand is the scalar.
-TF_EXPORT(binary) {
-  Napi::Env env = info.Env();
-  Meta m(info, "binary");
+TF_EXPORT_HOT(binary) {
+  Meta m(env, "binary");
   int code = (int)m.int_arg(0, "op code", 0, (int)BinaryOp::count_ - 1);
   const char* op = binary_name(code);
   m.rename(op);
-  OutArg o(info, m, 1, 0);
+  OutArg o(env, m, 1, arg);
   StorageBox* a = m.storage(2, "input");
   StorageBox* b = m.storage(3, "second input", true);
   const double s = b ? 0.0 : m.arg(4);
