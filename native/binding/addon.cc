@@ -112,8 +112,7 @@ std::string number_str(double d) {
 
 // A number owner names the addon's current group (newGroup's id): the box
 // joins it instead of getting a finalizer of its own. Any other id is refused.
-void join_group(Napi::Env env, StorageBox* box, double id, const char* op) {
-  AddonState* st = env.GetInstanceData<AddonState>();
+void join_group(Napi::Env env, AddonState* st, StorageBox* box, double id, const char* op) {
   if (!st->group || id != st->group_id || st->group->finalized)
     type_error(env, std::string(op) + ": owner group " + number_str(id) + " is not this addon's current group");
   st->group->boxes.push_back(box);
@@ -143,7 +142,7 @@ void attach_owner(Napi::Env env, StorageBox* box, napi_value owner, const char* 
   if (t != napi_number) return set_owner(env, box, owner, op);
   double id = 0;
   napi_get_value_double(env, owner, &id);
-  join_group(env, box, id, op);
+  join_group(env, env.GetInstanceData<AddonState>(), box, id, op);
 }
 
 StorageBox* make_storage(Napi::Env env, DType dtype, int64_t numel, const char* op, napi_value owner) {
@@ -182,7 +181,7 @@ DType dtype_arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
 
 }  // namespace
 
-OutArg::OutArg(Napi::Env env, const Meta& m, int slot, napi_value owner) : env_(env), op_(m.op()) {
+OutArg::OutArg(Napi::Env env, const Meta& m, int slot, napi_value owner) : env_(env), op_(m.op()), st_(m.state()) {
   // A negative number asks for a new output; anything else must be a live handle.
   const double h = m.arg(slot);
   if (h < 0) {
@@ -231,7 +230,7 @@ Napi::Value OutArg::result() {
   if (!fresh_) return env_.Undefined();
   // A bad owner throws, and the destructor frees the output.
   if (owner_) attach_owner(env_, box_, owner_, op_);
-  else if (group_ != 0) join_group(env_, box_, group_, op_);
+  else if (group_ != 0) join_group(env_, st_, box_, group_, op_);
   StorageBox* box = box_;
   box_ = nullptr;  // handed out: the destructor must not free it
   return Napi::Number::New(env_, handle_of(box));
@@ -520,7 +519,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   for (auto& [name, fn] : registry()) exports.Set(name, Napi::Function::New(env, fn, name));
   for (auto& [name, cb] : hot_registry()) {
     napi_value fn;
-    NAPI_THROW_IF_FAILED(env, napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn), exports);
+    NAPI_THROW_IF_FAILED(env, napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, st, &fn), exports);
     exports.Set(name, Napi::Value(env, fn));
   }
   return exports;

@@ -186,7 +186,8 @@ bool bool_arg(const Napi::CallbackInfo& info, size_t i, const char* op, const ch
 }
 
 Meta::Meta(Napi::Env env, const char* op) : env_(env), op_(op) {
-  m_ = env_.GetInstanceData<AddonState>()->meta;
+  st_ = env_.GetInstanceData<AddonState>();
+  m_ = st_->meta;
 }
 
 int64_t Meta::int_arg(int i, const char* what, int64_t lo, int64_t hi) const {

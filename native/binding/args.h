@@ -109,6 +109,8 @@ class Meta {
  public:
   Meta(Napi::Env env, const char* op);
   Meta(const Napi::CallbackInfo& info, const char* op) : Meta(info.Env(), op) {}
+  // With the addon state at hand (a hot op's callback data): no lookup.
+  Meta(Napi::Env env, const char* op, AddonState* st) : env_(env), op_(op), st_(st), m_(st->meta) {}
   // Reads the next view and validates it against storage `s`.
   View view(StorageBox* s, const char* what);
   // Reads the next view for a storage not yet allocated: it must be
@@ -147,12 +149,14 @@ class Meta {
   void rename(const char* op) { op_ = op; }
   const char* op() const { return op_; }
   Napi::Env env() const { return env_; }
+  AddonState* state() const { return st_; }
 
  private:
   [[noreturn]] void bad_integer(const char* what, int64_t lo, int64_t hi);
   View read_view(const char* what, int64_t* numel, int64_t* last);
   Napi::Env env_;
   const char* op_;
+  AddonState* st_;
   const double* m_;
   int pos_ = 0;
 };
@@ -194,6 +198,7 @@ class OutArg {
   DType dtype_ = DType::F32;   // of a new output
   napi_value owner_ = nullptr;
   double group_ = 0;  // owner group id from args, when there is no owner argument
+  AddonState* st_;
 };
 
 // A View whose shape and strides are left unset, for a variable filled in
@@ -222,8 +227,10 @@ struct Registrar {
 // read their one optional argument themselves: node-addon-api's wrapper
 // builds a CallbackInfo (napi_get_cb_info for six arguments, `this` and
 // data) around every call, ~150 instructions of a 4-element add's ~2650.
-// Errors are thrown as C++ exceptions, as in TF_EXPORT functions.
-using HotFn = napi_value (*)(Napi::Env env, napi_value arg);
+// Their callback data is the addon state, which napi_get_cb_info hands over
+// with the argument (napi_get_instance_data would be another call). Errors
+// are thrown as C++ exceptions, as in TF_EXPORT functions.
+using HotFn = napi_value (*)(Napi::Env env, napi_value arg, AddonState* st);
 std::vector<std::pair<const char*, napi_callback>>& hot_registry();
 struct HotRegistrar {
   HotRegistrar(const char* name, napi_callback f) { hot_registry().emplace_back(name, f); }
@@ -232,9 +239,10 @@ template <HotFn F>
 napi_value hot_callback(napi_env env, napi_callback_info cb) {
   size_t argc = 1;
   napi_value arg = nullptr;
-  napi_get_cb_info(env, cb, &argc, &arg, nullptr, nullptr);
+  void* st = nullptr;
+  napi_get_cb_info(env, cb, &argc, &arg, nullptr, &st);
   try {
-    return F(Napi::Env(env), argc > 0 ? arg : nullptr);
+    return F(Napi::Env(env), argc > 0 ? arg : nullptr, static_cast<AddonState*>(st));
   } catch (const Napi::Error& e) {
     e.ThrowAsJavaScriptException();
     return nullptr;
@@ -245,9 +253,9 @@ napi_value hot_callback(napi_env env, napi_callback_info cb) {
 }  // namespace tf
 
 #define TF_EXPORT_HOT(name)                                                                   \
-  static napi_value name(Napi::Env env, napi_value arg);                                      \
+  static napi_value name(Napi::Env env, napi_value arg, ::tf::binding::AddonState* st);      \
   static ::tf::binding::HotRegistrar tf_reg_##name(#name, ::tf::binding::hot_callback<name>); \
-  static napi_value name(Napi::Env env, napi_value arg)
+  static napi_value name(Napi::Env env, napi_value arg, ::tf::binding::AddonState* st)
 
 #define TF_EXPORT(name)                                                       \
   static Napi::Value name(const Napi::CallbackInfo& info);                   \

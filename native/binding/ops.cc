@@ -72,7 +72,7 @@ TF_EXPORT(fill) {
 // unary(owner?), args [op, out, a, p0, p1, group] -> undefined, or the new
 // output's handle when out is -1 - dtype (see OutArg; its view may be implied)
 TF_EXPORT_HOT(unary) {
-  Meta m(env, "unary");
+  Meta m(env, "unary", st);
   int code = (int)m.int_arg(0, "op code", 0, (int)UnaryOp::count_ - 1);
   const char* op = unary_name(code);
   m.rename(op);
@@ -92,7 +92,7 @@ TF_EXPORT_HOT(unary) {
 // the new output's handle when out is -1 - dtype (see OutArg; its view may
 // be implied). b -1: the second operand is the scalar.
 TF_EXPORT_HOT(binary) {
-  Meta m(env, "binary");
+  Meta m(env, "binary", st);
   int code = (int)m.int_arg(0, "op code", 0, (int)BinaryOp::count_ - 1);
   const char* op = binary_name(code);
   m.rename(op);
