@@ -148,7 +148,7 @@ void attach_owner(Napi::Env env, StorageBox* box, napi_value owner, const char* 
   join_group(env, env.GetInstanceData<AddonState>(), box, id, op);
 }
 
-StorageBox* make_storage(Napi::Env env, DType dtype, int64_t numel, const char* op, napi_value owner) {
+StorageBox* make_storage(Napi::Env env, AddonState* st, DType dtype, int64_t numel, const char* op, napi_value owner) {
   constexpr int64_t kMax = (int64_t)1 << 46;
   if (numel < 0 || numel > kMax / 8)
     range_error(env, std::string(op) + ": cannot allocate " + std::to_string(numel) + " " + dtype_name(dtype) +
@@ -158,7 +158,7 @@ StorageBox* make_storage(Napi::Env env, DType dtype, int64_t numel, const char* 
   if (!p)
     range_error(env, std::string(op) + ": out of memory allocating " + std::to_string(nbytes) + " bytes (" +
                          std::to_string(numel) + " " + dtype_name(dtype) + " elements) on " + backend::device_name());
-  StorageBox* box = new_box(env);
+  StorageBox* box = new_box(env, &st->slots);
   if (!box) {
     backend::release(p, nbytes);
     range_error(env, std::string(op) + ": too many live tensors");
@@ -208,7 +208,7 @@ View OutArg::view(Meta& m, const char* what) {
   if (!fresh_) return m.view(box_, what);
   int64_t numel;
   View v = m.new_view(what, &numel);
-  box_ = make_storage(env_, dtype_, numel, op_, nullptr);  // the owner comes in result(), after the op succeeded
+  box_ = make_storage(env_, st_, dtype_, numel, op_, nullptr);  // the owner comes in result(), after the op succeeded
   v.base = static_cast<char*>(box_->data);
   v.dtype = dtype_;
   return v;
@@ -224,7 +224,7 @@ void OutArg::like(const View& in, View* out) {
     v.strides[d] = numel;
     numel *= in.shape[d];
   }
-  box_ = make_storage(env_, dtype_, numel, op_, nullptr);  // the owner comes in result()
+  box_ = make_storage(env_, st_, dtype_, numel, op_, nullptr);  // the owner comes in result()
   v.base = static_cast<char*>(box_->data);
   v.dtype = dtype_;
 }
@@ -243,7 +243,8 @@ Napi::Value OutArg::result() {
 TF_EXPORT(alloc) {
   DType d = dtype_arg(info, 0, "alloc");
   int64_t n = int_arg(info, 1, "alloc", "numel", 0, (int64_t)1 << 46);
-  return Napi::Number::New(info.Env(), handle_of(make_storage(info.Env(), d, n, "alloc", owner_arg(info, 2, "alloc"))));
+  Napi::Env env = info.Env();
+  return Napi::Number::New(env, handle_of(make_storage(env, env.GetInstanceData<AddonState>(), d, n, "alloc", owner_arg(info, 2, "alloc"))));
 }
 
 // adopt(storage, owner): a storage that left its tidy scope gets a GC owner.
@@ -270,7 +271,7 @@ TF_EXPORT(fromTyped) {
   Napi::ArrayBuffer ab = ta.ArrayBuffer();
   if (ab.Data() == nullptr && ta.ElementLength() > 0) type_error(env, "fromTyped: the typed array's buffer is detached");
   int64_t n = (int64_t)ta.ElementLength();
-  StorageBox* box = make_storage(env, d, n, "fromTyped", owner_arg(info, 2, "fromTyped"));
+  StorageBox* box = make_storage(env, env.GetInstanceData<AddonState>(), d, n, "fromTyped", owner_arg(info, 2, "fromTyped"));
   backend::copy_from_host(box->data, static_cast<char*>(ab.Data()) + ta.ByteOffset(), box->nbytes);
   return Napi::Number::New(env, handle_of(box));
 }
@@ -508,6 +509,7 @@ static void cleanup_state(Napi::Env, AddonState* st) {
     g->current = false;
     if (g->finalized) delete g;
   }
+  release_slots(&st->slots);
   delete st;
 }
 

@@ -2,6 +2,7 @@
 
 #include "../common/spinlock.h"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <sstream>
@@ -37,21 +38,30 @@ BoxTable& table() {
 
 }  // namespace
 
-StorageBox* new_box(napi_env env) {
+StorageBox* new_box(napi_env env, SlotCache* cache) {
   BoxTable& t = table();
-  std::lock_guard<SpinLock> lock(t.mu);
-  if (t.free_list.empty()) {
-    const uint32_t k = t.nchunks.load(std::memory_order_relaxed);
-    if (k == kMaxChunks) return nullptr;
-    auto* c = new StorageBox[kChunk];
-    for (uint32_t i = 0; i < kChunk; i++) c[i].index = k * kChunk + i;
-    t.free_list.reserve(t.free_list.size() + kChunk);
-    for (uint32_t i = kChunk; i-- > 0;) t.free_list.push_back(k * kChunk + i);
-    t.chunk[k].store(c, std::memory_order_release);
-    t.nchunks.store(k + 1, std::memory_order_release);
+  if (cache->n == 0) {
+    std::lock_guard<SpinLock> lock(t.mu);
+    if (t.free_list.empty()) {
+      const uint32_t k = t.nchunks.load(std::memory_order_relaxed);
+      if (k == kMaxChunks) return nullptr;
+      auto* c = new StorageBox[kChunk];
+      for (uint32_t i = 0; i < kChunk; i++) c[i].index = k * kChunk + i;
+      t.free_list.reserve(t.free_list.size() + kChunk);
+      for (uint32_t i = kChunk; i-- > 0;) t.free_list.push_back(k * kChunk + i);
+      t.chunk[k].store(c, std::memory_order_release);
+      t.nchunks.store(k + 1, std::memory_order_release);
+    }
+    // The cache pops from its end: fill it so that it hands slots out in
+    // the table's order (the most recently freed first, as before).
+    const uint32_t n = (uint32_t)std::min<size_t>(kSlotBatch, t.free_list.size());
+    for (uint32_t i = n; i-- > 0;) {
+      cache->idx[i] = t.free_list.back();
+      t.free_list.pop_back();
+    }
+    cache->n = n;
   }
-  const uint32_t idx = t.free_list.back();
-  t.free_list.pop_back();
+  const uint32_t idx = cache->idx[--cache->n];
   StorageBox* b = &t.chunk[idx >> kChunkBits].load(std::memory_order_relaxed)[idx & (kChunk - 1)];
   const uint32_t gen = b->gen;
   *b = StorageBox{};
@@ -59,6 +69,12 @@ StorageBox* new_box(napi_env env) {
   b->gen = gen;
   b->env = env;
   return b;
+}
+
+void release_slots(SlotCache* cache) {
+  BoxTable& t = table();
+  std::lock_guard<SpinLock> lock(t.mu);
+  while (cache->n > 0) t.free_list.push_back(cache->idx[--cache->n]);
 }
 
 namespace {
