@@ -54,6 +54,7 @@ struct StorageBox {
 // tidy scope, with no finalizer at all). A handle is accepted only if its tag
 // is this module's (CPU, CUDA and the emulator are separate addons), its slot
 // is live in this environment and its generation matches.
+//
 // Free slots an addon instance takes from the shared table kSlotBatch at a
 // time, so making a box usually takes no lock (the table lock's atomic
 // exchange was ~4% of a tiny op in perf). Boxes are made on their env's
@@ -64,6 +65,7 @@ struct SlotCache {
   uint32_t n = 0;
   uint32_t idx[kSlotBatch];
 };
+// A new box for env, its slot from `cache`; nullptr when every slot is taken.
 StorageBox* new_box(napi_env env, SlotCache* cache);
 // Returns a cache's slots to the shared table (env teardown).
 void release_slots(SlotCache* cache);
