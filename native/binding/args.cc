@@ -77,26 +77,19 @@ void release_slots(SlotCache* cache) {
   while (cache->n > 0) t.free_list.push_back(cache->idx[--cache->n]);
 }
 
-namespace {
-void delete_locked(BoxTable& t, StorageBox* box) {
-  box->gen = (box->gen + 1) & ((1u << kGenBits) - 1);
-  box->env = nullptr;
-  box->freed = true;
-  t.free_list.push_back(box->index);
-}
-}  // namespace
-
-void delete_box(StorageBox* box) {
-  BoxTable& t = table();
-  std::lock_guard<SpinLock> lock(t.mu);
-  delete_locked(t, box);
-}
-
 void delete_boxes(StorageBox* const* boxes, size_t n) {
   BoxTable& t = table();
   std::lock_guard<SpinLock> lock(t.mu);
-  for (size_t i = 0; i < n; i++) delete_locked(t, boxes[i]);
+  for (size_t i = 0; i < n; i++) {
+    StorageBox* box = boxes[i];
+    box->gen = (box->gen + 1) & ((1u << kGenBits) - 1);  // its old handles go stale
+    box->env = nullptr;
+    box->freed = true;
+    t.free_list.push_back(box->index);
+  }
 }
+
+void delete_box(StorageBox* box) { delete_boxes(&box, 1); }
 
 double handle_of(const StorageBox* box) {
   const uint64_t h = ((uint64_t)box->gen << (kIndexBits + kTagBits)) | ((uint64_t)kModuleTag << kIndexBits) | box->index;

@@ -121,34 +121,24 @@ void* alloc(size_t nbytes) {
   return p;
 }
 
-namespace {
-// release() with the cache lock held.
-void release_locked(Cache& c, void* p, size_t nbytes) {
-  int index;
-  const size_t cls = size_class(nbytes, &index);
-  c.live -= (int64_t)cls;
-  if ((size_t)c.cached + cls <= cache_limit()) {
-    c.free[index].push_back(p);
-    c.cached += (int64_t)cls;
-  } else {
-    std::free(p);
-  }
-}
-}  // namespace
-
-void release(void* p, size_t nbytes) {
-  if (!p) return;
-  Cache& c = cache();
-  std::lock_guard<SpinLock> g(c.m);
-  release_locked(c, p, nbytes);
-}
-
 void release_many(void* const* ps, const size_t* nbytes, size_t n) {
   Cache& c = cache();
   std::lock_guard<SpinLock> g(c.m);
-  for (size_t i = 0; i < n; i++)
-    if (ps[i]) release_locked(c, ps[i], nbytes[i]);
+  for (size_t i = 0; i < n; i++) {
+    if (!ps[i]) continue;
+    int index;
+    const size_t cls = size_class(nbytes[i], &index);
+    c.live -= (int64_t)cls;
+    if ((size_t)c.cached + cls <= cache_limit()) {
+      c.free[index].push_back(ps[i]);
+      c.cached += (int64_t)cls;
+    } else {
+      std::free(ps[i]);
+    }
+  }
 }
+
+void release(void* p, size_t nbytes) { release_many(&p, &nbytes, 1); }
 
 void copy_from_host(void* dst, const void* src, size_t n) { if (n) std::memcpy(dst, src, n); }
 void copy_to_host(void* dst, const void* src, size_t n) { if (n) std::memcpy(dst, src, n); }
