@@ -73,6 +73,19 @@ export function gemmCases(squares) {
   ];
 }
 
+/**
+ * Writes a view into the addon's meta array as the binding reads it,
+ * `[ndim, offset = 0, shape..., strides...]`, starting at `p`.
+ * @returns the index after it, where the next view goes.
+ */
+export function putView(m, p, shape, strides) {
+  m[p++] = shape.length;
+  m[p++] = 0;
+  for (const s of shape) m[p++] = s;
+  for (const s of strides) m[p++] = s;
+  return p;
+}
+
 const isMain = process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) main();
 
@@ -102,14 +115,7 @@ console.log(`float32 FMA peak (${peakIsa}): 1 thread ${peak1.toFixed(1)} GFLOP/s
 if (dtype) console.log('(float64 run: % is of the float32 peak; the float64 peak is half of it)');
 
 // ---- GEMM ----------------------------------------------------------------
-// A view as the binding reads it from meta: [ndim, offset, shape..., strides...].
-function putView(m, p, shape, strides) {
-  m[p++] = shape.length;
-  m[p++] = 0;
-  for (const s of shape) m[p++] = s;
-  for (const s of strides) m[p++] = s;
-  return p;
-}
+
 function rand(n) {
   const a = new Arr(n);
   for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5;

@@ -1,7 +1,7 @@
 // The CPU GEMM through the raw addon, for every ISA variant this machine can
 // run, float32 and float64, against a float64 reference computed here. Shapes
 // are chosen to cross every register tile (14x32, 6x16, 6x8), cache block
-// (KC 192/256/384, NC 240..480, MC 3066/4080) and code path (A read in place
+// (KC 192/256/384, NC 128..448 in equal blocks, MC 3066/4080) and code path (A read in place
 // row-major or transposed, A packed when no stride is 1, B read in place for
 // few rows or packed, B transposed through the in-register transposes, the
 // thread grid split over M or over N, batches run one GEMM per thread).
@@ -173,6 +173,9 @@ const cases: Case[] = [
   { M: 3, N: 520, K: 7 },
   { M: 150, N: 530, K: 11 },
   { M: 150, N: 530, K: 11, lb: 'col' },
+  // several NC blocks in one tile, cut into equal widths (1000 -> 352+352+296)
+  { M: 40, N: 1000, K: 11 },
+  { M: 40, N: 1000, K: 11, lb: 'col', bias: 'contig', relu: true },
   // MC edges (3066, 4080), A packed and in place
   { M: 4100, N: 5, K: 3 },
   { M: 4100, N: 5, K: 3, la: 'strided' },

@@ -1,16 +1,21 @@
 // GEMM for AVX-512F (flags in binding.gyp): 14x32 fp32 and 14x16 fp64 register
 // tiles, i.e. 28 zmm accumulators + 2 for B + 1 broadcast out of 32. 14 rows
 // (not BLIS's 12) gives more FMAs per B load and divides 784 (MNIST) exactly.
-// Blocking, from BLIS's skx/zen4 fp32 figures (MC 480, KC 384, NC 3072) with
-// A and B swapped (see gemm_driver.h): KC 384 keeps the 14x384 A sliver (21 KB)
-// in the 32 KB L1; the B block (BLIS's MC) is 224 columns, not 480: at 384x224
-// (344 KB) it leaves room in a 1 MB L2 for the A panel streaming past it, and
-// measured a few % faster at N = 512..2048 here (Zen 4); MC 3066 (BLIS's NC,
-// a multiple of 14) bounds the packed A panel (4.5 MB) in L3. fp64 halves KC
-// (192 x 240 block, 360 KB) so its sliver and block take about the same bytes.
+// Blocking, from BLIS's skx fp32 figures (MC 480, KC 384, NC 3072) with A and
+// B swapped (see gemm_driver.h): KC 384 keeps the 14x384 A sliver (21 KB) in
+// L1; the B block (BLIS's MC) is up to 448 columns, cut into equal blocks of
+// whole slivers, 384x448 (688 KB) in this machine's 2 MB L2 (Xeon, family 6
+// model 207, 48 KB L1d) next to the A panel streaming past it; MC 3066
+// (BLIS's NC, a multiple of 14) bounds the packed A panel (4.5 MB) in L3.
+// With the C prefetch spread over the k loop (gemm_driver.h), NC 448 beat the
+// old 224 at square 2048 (fastest in 14 vs 10 of 30 alternating rounds of
+// benchmarks/gemm-ab.mjs, medians 293 vs 286 GFLOP/s); without it the two
+// were equal. NC 512 was no better, 1024 (one 1.5 MB block) worse. fp64
+// halves KC (192 x 240 block, 360 KB) so its sliver and block take about the
+// same bytes.
 // The last parameter: fp32 tiles of up to 16 rows read a unit-stride B in
 // place, taller ones pack it. Two builds interleaved in one process
-// (/tmp/gab.mjs, [M, 784] x [784, 500], 1 thread, both orders): in place
+// (as benchmarks/gemm-ab.mjs does, [M, 784] x [784, 500], 1 thread, both orders): in place
 // wins at M = 1 (17 vs 9 GFLOP/s), 4 and 8; even at 16; packing wins from
 // 32 on (M = 64: 90 vs 74, M = 100: 118 vs 105, M = 128: 120 vs 109; on 2
 // threads M = 100 and 128 +15-20%). The old bound, 128, left all of these in place.
@@ -102,7 +107,7 @@ struct VD {
   }
 };
 
-using TileF = Tile<VF, 14, 2, 3066, 384, 224, 16>;
+using TileF = Tile<VF, 14, 2, 3066, 384, 448, 16>;
 using TileD = Tile<VD, 14, 2, 3066, 192, 240, 128>;
 
 }  // namespace gemm_avx512

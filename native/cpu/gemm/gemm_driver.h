@@ -57,17 +57,19 @@ void kernel(int64_t kc, const typename V::T* __restrict a, int64_t as, const typ
   for (int i = 0; i < MR; i++)
 #pragma GCC unroll 8
     for (int v = 0; v < NV; v++) acc[i][v] = V::zero();
-  // Fetch the C tile while the k loop runs: its rows are ldc apart (8 KB at
-  // N = 2048), usually out of L1 and L2, and the epilogue would otherwise
-  // wait for each of its MR*NV lines in turn.
-#pragma GCC unroll 64
-  for (int i = 0; i < MR; i++) {
-    if (i >= mr) break;
-#pragma GCC unroll 8
-    for (int v = 0; v < NV; v++)
-      if (v * W < nr) __builtin_prefetch(c + i * ldc + v * W, 1, 3);
-  }
-
+  // The C tile is fetched while the k loop runs: its rows are ldc apart (8 KB
+  // at N = 2048), usually out of L1 and L2, and the epilogue would otherwise
+  // wait for each of its MR*NV lines in turn. One line per k step over the
+  // first mr*NV steps: issued all at once, the 28 prefetches held the line
+  // fill buffers (16 per core on this Xeon) that the B sliver's loads from L2
+  // need (square 2048, with the 448-column B blocks of gemm_avx512.cc:
+  // 318.0 vs 308.2 GFLOP/s best, fastest in 31 of 40 rounds of
+  // benchmarks/gemm-ab.mjs against the old build).
+  const int64_t npf = imin(kc, (int64_t)mr * NV);
+  auto fetch_c = [&](int64_t k) {
+    if ((k % NV) * W < nr) __builtin_prefetch(c + (k / NV) * ldc + (k % NV) * W, 1, 3);
+  };
+  int64_t k = 0;
   if (ROWA) {
     // Rows in groups of 3 off one pointer each: row 3g+r is p[g] + r*as, which
     // x86 addressing encodes as (p, as, 1|2), so the loop needs MR/3 pointers
@@ -76,8 +78,7 @@ void kernel(int64_t kc, const typename V::T* __restrict a, int64_t as, const typ
     const T* pg[NG];
 #pragma GCC unroll 8
     for (int q = 0; q < NG; q++) pg[q] = a + 3 * q * as;
-#pragma GCC unroll 2
-    for (int64_t k = 0; k < kc; k++) {
+    auto step = [&]() __attribute__((always_inline)) {
       R bv[NV];
 #pragma GCC unroll 8
       for (int v = 0; v < NV; v++) bv[v] = V::load(b + v * W);
@@ -90,10 +91,12 @@ void kernel(int64_t kc, const typename V::T* __restrict a, int64_t as, const typ
 #pragma GCC unroll 8
       for (int q = 0; q < NG; q++) pg[q]++;
       b += bs;
-    }
+    };
+    for (; k < npf; k++) fetch_c(k), step();
+#pragma GCC unroll 2
+    for (; k < kc; k++) step();
   } else {
-#pragma GCC unroll 4
-    for (int64_t k = 0; k < kc; k++) {
+    auto step = [&]() __attribute__((always_inline)) {
       R bv[NV];
 #pragma GCC unroll 8
       for (int v = 0; v < NV; v++) bv[v] = V::load(b + v * W);
@@ -105,7 +108,10 @@ void kernel(int64_t kc, const typename V::T* __restrict a, int64_t as, const typ
       }
       a += as;
       b += bs;
-    }
+    };
+    for (; k < npf; k++) fetch_c(k), step();
+#pragma GCC unroll 4
+    for (; k < kc; k++) step();
   }
 
   R bvec[NV];
@@ -281,6 +287,12 @@ struct Tile {
     // K in equal blocks of at most KC (784 -> 392+392, not 384+384+16): a
     // short last block would load and store all of C again for a few k steps.
     const int64_t kcap = (K + (K + KC - 1) / KC - 1) / ((K + KC - 1) / KC);
+    // Columns likewise, in equal blocks of whole slivers (1024 -> 352+352+320,
+    // not 448+448+128): each A sliver comes from L3 once per block and is then
+    // used by the block's NC/NR slivers of B, so a narrow last block pays the
+    // same fetch for a third of the work.
+    const int64_t nblocks = (ntile + NC - 1) / NC;
+    const int64_t ncap = round_up((ntile + nblocks - 1) / nblocks, NR);
 
     // The epilogue wants bias as a contiguous vector over this tile's columns.
     const T* bias = nullptr;
@@ -296,7 +308,7 @@ struct Tile {
     T* apack = a_direct ? nullptr
                         : static_cast<T*>(scratch(tf::cpu::gemm::kSlotA, sizeof(T) * round_up(imin(MC, mt), MR) * kcap));
     T* bpack = b_direct ? nullptr
-                        : static_cast<T*>(scratch(tf::cpu::gemm::kSlotB, sizeof(T) * round_up(imin(NC, ntile), NR) * kcap));
+                        : static_cast<T*>(scratch(tf::cpu::gemm::kSlotB, sizeof(T) * ncap * kcap));
     T* aedge = a_direct && mt % MR ? static_cast<T*>(scratch(tf::cpu::gemm::kSlotEdgeA, sizeof(T) * MR * kcap)) : nullptr;
     T* bedge = b_direct && ntile % NR ? static_cast<T*>(scratch(tf::cpu::gemm::kSlotEdgeB, sizeof(T) * NR * kcap)) : nullptr;
 
@@ -319,8 +331,8 @@ struct Tile {
           pack_a<V, MR>(mc - mfull, kc, abase + mfull * g.rsa, g.rsa, g.csa, aedge);
         }
 
-        for (int64_t jc = n0; jc < n1; jc += NC) {
-          const int64_t nc = imin(NC, n1 - jc);
+        for (int64_t jc = n0; jc < n1; jc += ncap) {
+          const int64_t nc = imin(ncap, n1 - jc);
           const int64_t nfull = nc / NR * NR;
           const T* bbase = g.b + pc * g.rsb + jc * g.csb;
           if (!b_direct)
