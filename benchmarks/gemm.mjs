@@ -8,9 +8,10 @@
 //                            [--openblas [--rounds R]]
 //
 // --openblas adds numpy's matmul (OpenBLAS) on the same shapes and thread
-// count, measured by python3 in the same run, when numpy is installed; ours
-// and numpy alternate for R rounds (default 3), and the table says in how
-// many rounds ours was at least as fast.
+// count, measured by a python3 child in the same run, when numpy is
+// installed: ours and numpy take turns case by case for R rounds (default 3),
+// and the table says in how many rounds ours was at least as fast and gives
+// the median of ours / numpy over the rounds.
 // Timings are best-of-N (the machine is shared: compare ratios within a run).
 // TENSORFORGE_GEMM_PACK=always|never forces the packing paths for comparison.
 //
@@ -18,9 +19,9 @@
 // the CLI below runs only when this file is the entry point.
 import { createRequire } from 'node:module';
 import { realpathSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { findPython, pythonChild } from './python.mjs';
 
 /**
  * Best float32 FMA rate in GFLOP/s of `reps` runs of the addon's native FMA
@@ -87,9 +88,9 @@ export function putView(m, p, shape, strides) {
 }
 
 const isMain = process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-if (isMain) main();
+if (isMain) await main();
 
-function main() {
+async function main() {
 const require = createRequire(import.meta.url);
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -106,11 +107,11 @@ const Arr = dtype ? Float64Array : Float32Array;
 const nthreads = tf.getNumThreads();
 
 // ---- peak ----------------------------------------------------------------
-const peak = (isa, threads) => fmaPeakGflops(tf, isa, threads, { quick });
+const peak = (isa, threads, short = false) => fmaPeakGflops(tf, isa, threads, { quick: quick || short });
 const peakIsa = tf.supportedIsas().includes('avx512') ? 'avx512' : tf.supportedIsas().includes('avx2') ? 'avx2' : null;
 const peak1 = peakIsa ? peak(peakIsa, 1) : NaN;
 const peakAll = peakIsa ? (nthreads > 1 ? peak(peakIsa, nthreads) : peak1) : NaN;
-const peakHere = nthreads > 1 ? peakAll : peak1;
+let peakHere = nthreads > 1 ? peakAll : peak1;
 console.log(`float32 FMA peak (${peakIsa}): 1 thread ${peak1.toFixed(1)} GFLOP/s, ${nthreads} threads ${peakAll.toFixed(1)} GFLOP/s`);
 if (dtype) console.log('(float64 run: % is of the float32 peak; the float64 peak is half of it)');
 
@@ -137,77 +138,102 @@ function makeCase(M, N, K, ta, tb, bias) {
     tf.matmul(c, a, b, bs, bias ? 1 : 0);
   };
 }
-const time = (fn, flops) => timeBest(fn, flops, { budget: quick ? 0.05 : 0.3 });
 
 const squares = quick ? [64, 256, 1024] : [64, 128, 256, 512, 1024, 2048];
 const cases = gemmCases(squares);
 
-// numpy's matmul on the same shapes (OpenBLAS), timed best-of-N like ours.
-function openblas() {
-  const py = `
+// numpy's matmul on the same shapes (OpenBLAS), timed best-of-N like ours by
+// a python3 that stays up (stdin: first the cases as JSON, then "case budget"
+// per request; stdout: numpy's version, then GFLOP/s per request).
+const OPENBLAS_PY = `
 import json, sys, time
 import numpy as np
 dt = np.float64 if ${dtype} else np.float32
-out = []
-for c in json.load(sys.stdin):
+runs = []
+for c in json.loads(sys.stdin.readline()):
     M, N, K = c['M'], c['N'], c['K']
     a = np.random.rand(K, M).astype(dt).T if c.get('ta') else np.random.rand(M, K).astype(dt)
     b = np.random.rand(N, K).astype(dt).T if c.get('tb') else np.random.rand(K, N).astype(dt)
     bias = np.random.rand(N).astype(dt) if c.get('bias') else None
     o = np.empty((M, N), dt)
-    def run():
+    def run(a=a, b=b, bias=bias, o=o):
         np.matmul(a, b, out=o)
         if bias is not None:
             np.add(o, bias, out=o); np.maximum(o, 0, out=o)
+    runs.append((run, 2 * M * N * K))
+print(np.__version__, flush=True)
+for line in sys.stdin:
+    ci, budget = int(line.split()[0]), float(line.split()[1])
+    run, flops = runs[ci]
     run(); best = 1e9; total = 0; reps = 0
-    while (total < ${quick ? 0.05 : 0.3} or reps < 5) and reps < 10000:
+    while (total < budget or reps < 5) and reps < 10000:
         t = time.perf_counter(); run(); dt_ = time.perf_counter() - t
         best = min(best, dt_); total += dt_; reps += 1
-    out.append(2 * M * N * K / best / 1e9)
-print(json.dumps(out))
+    print(flops / best / 1e9, flush=True)
 `;
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(nthreads) };
-  const r = spawnSync('python3', ['-c', py], { input: JSON.stringify(cases), env, encoding: 'utf8' });
-  if (r.status !== 0) {
-    console.log(`(--openblas: python3/numpy not usable: ${(r.stderr || r.error || '').toString().trim().split('\n').pop()})`);
-    return null;
-  }
-  return JSON.parse(r.stdout);
-}
-// With --openblas, ours and numpy alternate for --rounds rounds (default 3):
-// on a shared machine the two then see the same conditions, and the table
-// shows each side's best round plus how many rounds ours was at least as fast.
+// With --openblas, ours and numpy take turns on each case, back to back
+// (which goes first alternates), for --rounds rounds (default 3): this
+// machine's fast and slow spells last about a second, so only adjacent
+// timings see the same conditions. The table shows each side's best, in how
+// many rounds ours was at least as fast, and the median over rounds of
+// ours / numpy. The FMA peak is measured again every round and the highest
+// figure of the run is the one divided by.
 const withBlas = argv.includes('--openblas');
-const rounds = withBlas ? Math.max(1, Number(opt('--rounds', '3'))) : 1;
+let blas = null;
+if (withBlas) {
+  const python = findPython('numpy');
+  if (!python) console.log('(--openblas: skipped, no python3 that imports numpy)');
+  else {
+    blas = pythonChild(python, OPENBLAS_PY, 'gemm vs OpenBLAS', { ...process.env, OPENBLAS_NUM_THREADS: String(nthreads) });
+    blas.numpy = await blas.ask(JSON.stringify(cases));
+  }
+}
+const rounds = blas ? Math.max(1, Number(opt('--rounds', '3'))) : 1;
+const budget = quick ? 0.05 : 0.3;
 const runs = cases.map((cs) => makeCase(cs.M, cs.N, cs.K, cs.ta, cs.tb, cs.bias));
 const ours = cases.map(() => isas.map(() => null)); // best { gflops, us } per case and ISA
 const theirs = cases.map(() => 0);
 const wins = cases.map(() => 0);
-let blasOk = withBlas;
+const ratios = cases.map(() => []); // ours (first ISA) / numpy, per round
 for (let round = 0; round < rounds; round++) {
-  const mine = cases.map((cs, ci) =>
-    isas.map((isa) => {
-      if (!tf.setIsa(isa)) return null;
-      return time(runs[ci], 2 * cs.M * cs.N * cs.K);
-    }),
-  );
-  mine.forEach((row, ci) => row.forEach((r, ii) => {
-    if (r && (!ours[ci][ii] || r.gflops > ours[ci][ii].gflops)) ours[ci][ii] = r;
-  }));
-  const blas = blasOk ? openblas() : null;
-  if (!blas) {
-    blasOk = false;
-    continue;
-  }
-  blas.forEach((g, ci) => {
+  if (rounds > 1 && peakIsa) peakHere = Math.max(peakHere, peak(peakIsa, nthreads, true));
+  for (const [ci, cs] of cases.entries()) {
+    const mineFirst = (round + ci) % 2 === 0;
+    const timeOurs = () =>
+      isas.map((isa) => (tf.setIsa(isa) ? timeBest(runs[ci], 2 * cs.M * cs.N * cs.K, { budget }) : null));
+    let g = null;
+    const mine = mineFirst ? timeOurs() : null;
+    if (blas) g = Number(await blas.ask(`${ci} ${budget}`));
+    const row = mine ?? timeOurs();
+    row.forEach((r, ii) => {
+      if (r && (!ours[ci][ii] || r.gflops > ours[ci][ii].gflops)) ours[ci][ii] = r;
+    });
+    if (g === null) continue;
     theirs[ci] = Math.max(theirs[ci], g);
-    const first = mine[ci].find((r) => r);
-    if (first && first.gflops >= g) wins[ci]++;
-  });
+    const first = row.find((r) => r);
+    if (first) {
+      ratios[ci].push(first.gflops / g);
+      if (first.gflops >= g) wins[ci]++;
+    }
+  }
 }
+blas?.close();
+const median = (xs) => {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length ? (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2 : NaN;
+};
 
-const results = { peak: { isa: peakIsa, oneThread: peak1, allThreads: peakAll, threads: nthreads }, rounds, gemm: [] };
-const header = ['case', ...isas.map((i) => `${i} GFLOP/s (%peak)`), ...(blasOk ? ['numpy/OpenBLAS GFLOP/s', `${isas[0]} >= OpenBLAS`] : [])];
+const results = {
+  peak: { isa: peakIsa, oneThread: peak1, allThreads: peakAll, threads: nthreads, dividedBy: peakHere },
+  rounds,
+  numpy: blas?.numpy ?? null,
+  gemm: [],
+};
+const header = [
+  'case',
+  ...isas.map((i) => `${i} GFLOP/s (%peak)`),
+  ...(blas ? ['numpy/OpenBLAS GFLOP/s', `${isas[0]} >= OpenBLAS`, `${isas[0]} / OpenBLAS`] : []),
+];
 const rows = [];
 cases.forEach((cs, ci) => {
   const row = [cs.name];
@@ -217,16 +243,20 @@ cases.forEach((cs, ci) => {
     results.gemm.push({ case: cs.name, isa, dtype: dtype ? 'float64' : 'float32', threads: nthreads, ...r, pctPeak: (100 * r.gflops) / peakHere });
     row.push(`${r.gflops.toFixed(1).padStart(6)} (${((100 * r.gflops) / peakHere).toFixed(0).padStart(3)}%) ${r.us.toFixed(0).padStart(6)}µs`);
   });
-  if (blasOk) {
-    const g = theirs[ci];
-    results.gemm.push({ case: cs.name, isa: 'openblas', dtype: dtype ? 'float64' : 'float32', threads: nthreads, gflops: g, pctPeak: (100 * g) / peakHere, roundsOursAtLeastAsFast: wins[ci] });
-    row.push(`${g.toFixed(1).padStart(6)} (${((100 * g) / peakHere).toFixed(0).padStart(3)}%)`, `${wins[ci]}/${rounds} rounds`);
+  if (blas) {
+    const g = theirs[ci], ratio = median(ratios[ci]);
+    results.gemm.push({
+      case: cs.name, isa: 'openblas', dtype: dtype ? 'float64' : 'float32', threads: nthreads, gflops: g,
+      pctPeak: (100 * g) / peakHere, roundsOursAtLeastAsFast: wins[ci], medianRatioOursToOpenblas: ratio,
+    });
+    row.push(`${g.toFixed(1).padStart(6)} (${((100 * g) / peakHere).toFixed(0).padStart(3)}%)`, `${wins[ci]}/${rounds} rounds`, `median ${ratio.toFixed(2)}`);
   }
   rows.push(row);
 });
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (r) => r.map((c, i) => c.padEnd(widths[i])).join(' | ');
-console.log(`\n${dtype ? 'float64' : 'float32'} GEMM, ${nthreads} thread(s), % of the ${nthreads}-thread float32 peak${rounds > 1 ? `, best of ${rounds} alternating rounds` : ''}`);
+const peakNote = rounds > 1 ? ` (the highest of ${rounds + 1} measurements in this run: ${peakHere.toFixed(1)})` : '';
+console.log(`\n${dtype ? 'float64' : 'float32'} GEMM, ${nthreads} thread(s), % of the ${nthreads}-thread float32 peak${peakNote}${rounds > 1 ? `, best of ${rounds} rounds alternating with numpy ${blas.numpy} case by case` : ''}`);
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
 for (const r of rows) console.log(line(r));

@@ -21,11 +21,10 @@
  * and ratios within one run are what to compare. Tensors are used as users write
  * them (`a.add(b)` allocates its output; nothing is disposed) unless a row says so.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import readline from 'node:readline';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -33,6 +32,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import * as tf from '../dist/index.mjs';
 import { fmaPeakGflops, gemmCases } from './gemm.mjs';
+import { findPython, pythonChild } from './python.mjs';
 
 const require = createRequire(import.meta.url);
 // The addon instance the library uses (same module object as build/Release/tensorforge.node
@@ -316,15 +316,6 @@ function benchElementwise() {
 }
 
 // ---------------------------------------------------------------- per-op overhead
-/**
- * The first python3 that imports `module` ($TENSORFORGE_BENCH_PYTHON, python3,
- * /usr/bin/python3), or undefined.
- */
-function findPython(module) {
-  const candidates = [process.env.TENSORFORGE_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean);
-  return candidates.find((p) => spawnSync(p, ['-c', `import ${module}`], { encoding: 'utf8' }).status === 0);
-}
-
 // numpy's a + b on float32[4], timed on request by a python3 that stays up
 // (stdin: inner calls per rep and seconds; stdout: best µs, mean µs). The
 // statement runs in a bare loop (as timeit does), not through a lambda, so
@@ -380,24 +371,17 @@ async function numpyRounds(fn, { rounds, inner, seconds }) {
     console.log('(tiny add vs numpy: skipped, no python3 that imports numpy)');
     return null;
   }
-  const child = spawn(python, ['-c', NUMPY_ADD_PY], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const next = async () => {
-    const r = await lines.next();
-    if (r.done) throw new Error('tiny add vs numpy: the python3 child exited');
-    return r.value;
-  };
+  const child = pythonChild(python, NUMPY_ADD_PY, 'tiny add vs numpy');
   try {
-    const r = { numpy: await next(), rounds, secondsPerSide: seconds, ours: [], numpyAdd: [] };
+    const r = { numpy: await child.next(), rounds, secondsPerSide: seconds, ours: [], numpyAdd: [] };
     for (let i = 0; i < rounds; i++) {
       r.ours.push(bestAndMean(fn, inner, seconds));
-      child.stdin.write(`${inner} ${seconds}\n`);
-      const [best, mean] = (await next()).split(' ').map(Number);
+      const [best, mean] = (await child.ask(`${inner} ${seconds}`)).split(' ').map(Number);
       r.numpyAdd.push({ best, mean });
     }
     return r;
   } finally {
-    child.stdin.end();
+    child.close();
   }
 }
 
