@@ -60,17 +60,21 @@ const runs = libs.map((tf) => {
   };
 });
 for (const f of runs) f();
-const reps = Math.max(1, Math.round(1e8 / (M * N * K))); // ~0.1 s of work per build per round
+// Per build and round: best of at least 2 calls and 25 ms (small shapes get
+// hundreds of calls, so the best one runs with warm caches, as in training).
+const budgetNs = 25e6;
 const times = runs.map(() => []), wins = runs.map(() => 0);
 for (let r = 0; r < rounds; r++) {
   const order = runs.map((_, i) => (r % 2 ? runs.length - 1 - i : i));
   const cur = [];
   for (const i of order) {
     let best = Infinity;
-    for (let k = 0; k < reps; k++) {
+    for (let k = 0, spent = 0; k < 2 || spent < budgetNs; k++) {
       const t = process.hrtime.bigint();
       runs[i]();
-      best = Math.min(best, Number(process.hrtime.bigint() - t));
+      const dt = Number(process.hrtime.bigint() - t);
+      best = Math.min(best, dt);
+      spent += dt;
     }
     times[i].push(best);
     cur[i] = best;
