@@ -208,48 +208,61 @@ void pack_a(int64_t mc, int64_t kc, const typename V::T* a, int64_t rsa, int64_t
 }
 
 // Packs columns [0, nc) of B (already offset) into NR-wide slivers, zero-padding
-// the last: dst[s*NR*kc + k*NR + j] = B(k, s*NR + j). Fast paths: csb == 1 is a
-// vector copy per k; rsb == 1 (B transposed, e.g. W^T in dX = dY W^T) goes
-// through W x W in-register transposes.
+// the last: dst[s*NR*kc + k*NR + j] = B(k, s*NR + j). A sliver at most one
+// vector wide feeds the one-vector kernel, which reads only W lanes, so only
+// those are filled. Every unit-stride case moves whole vectors:
+//   csb == 1 (row-major B): a vector copy per k, masked at the edge sliver
+//     (the N = 10 output layer's weights: element by element, with the zero
+//     padding as a memset call per k, that was 17% of 100x500·500x10);
+//   rsb == 1 (B transposed, e.g. W^T in dX = dY W^T, or the conv weight
+//     gradient's columns): W k-values of a column are one vector load, and
+//     W x W blocks of them go through an in-register transpose, missing
+//     columns zero and a short last block of k masked (dH = dY W2^T has
+//     K = 10: one float at a time, that was 23% of it).
 template <class V, int NV>
 void pack_b(int64_t kc, int64_t nc, const typename V::T* b, int64_t rsb, int64_t csb, typename V::T* dst) {
   using T = typename V::T;
   constexpr int W = V::W, NR = NV * W;
+  alignas(64) T tmp[W * W], out[W * W];
   for (int64_t j0 = 0; j0 < nc; j0 += NR) {
     const int64_t nr = imin(NR, nc - j0);
+    const int64_t width = nr <= W ? W : NR;
     const T* src = b + j0 * csb;
     if (csb == 1 && nr == NR) {
       for (int64_t k = 0; k < kc; k++) {
 #pragma GCC unroll 8
         for (int v = 0; v < NV; v++) V::store(dst + k * NR + v * W, V::load(src + k * rsb + v * W));
       }
-    } else if (rsb == 1 && nr == NR) {
-      int64_t k = 0;
-      for (; k + W <= kc; k += W)
-        for (int v = 0; v < NV; v++) V::transpose(src + v * W * csb + k, csb, dst + k * NR + v * W, NR);
-      for (; k < kc; k++)
-        for (int64_t j = 0; j < NR; j++) dst[k * NR + j] = src[k + j * csb];
-    } else {
-      // An edge sliver (nr < NR) or general strides. A sliver at most one
-      // vector wide feeds the one-vector kernel, which reads only W lanes, so
-      // only those are zero-filled; with k contiguous (a transposed B, e.g.
-      // the conv weight gradient's columns) each column is read as a run.
-      const int64_t width = nr <= W ? W : NR;
-      int64_t k0 = 0;  // k below k0 is packed, padding included
-      if (rsb == 1) {
-        // W k-values of each column are one vector load; a W x W block of
-        // them (missing columns zero) is transposed in registers. Scattering
-        // them one float at a time took a quarter of conv1's weight gradient
-        // ([32, 67600] x [67600, 10]).
-        alignas(64) T tmp[W * W];
+    } else if (csb == 1) {
+      for (int64_t k = 0; k < kc; k++)
+        for (int64_t v = 0; v * W < width; v++) {
+          const int64_t n = nr - v * W;
+          const T* s = src + k * rsb + v * W;
+          V::store(dst + k * NR + v * W, n >= W ? V::load(s) : n > 0 ? V::load_n(s, (int)n) : V::zero());
+        }
+    } else if (rsb == 1) {
+      int64_t k0 = 0;
+      if (nr == NR)
         for (; k0 + W <= kc; k0 += W)
-          for (int64_t v = 0; v * W < width; v++) {
-            for (int64_t j = 0; j < W; j++)
-              V::store(tmp + j * W, v * W + j < nr ? V::load(src + (v * W + j) * csb + k0) : V::zero());
-            V::transpose(tmp, W, dst + k0 * NR + v * W, NR);
+#pragma GCC unroll 8
+          for (int v = 0; v < NV; v++) V::transpose(src + v * W * csb + k0, csb, dst + k0 * NR + v * W, NR);
+      for (; k0 < kc; k0 += W) {
+        const int rem = (int)imin(W, kc - k0);
+        for (int64_t v = 0; v * W < width; v++) {
+          T* d = dst + k0 * NR + v * W;
+          const T* s = src + v * W * csb + k0;
+          for (int64_t j = 0; j < W; j++)
+            V::store(tmp + j * W, v * W + j < nr ? V::load_n(s + j * csb, rem) : V::zero());
+          if (rem == W) {
+            V::transpose(tmp, W, d, NR);
+            continue;
           }
+          V::transpose(tmp, W, out, W);  // its rows past `rem` would run past this block of k
+          for (int kk = 0; kk < rem; kk++) V::store(d + kk * NR, V::load(out + kk * W));
+        }
       }
-      for (int64_t k = k0; k < kc; k++) {
+    } else {
+      for (int64_t k = 0; k < kc; k++) {
         int64_t j = 0;
         for (; j < nr; j++) dst[k * NR + j] = src[k * rsb + j * csb];
         for (; j < width; j++) dst[k * NR + j] = T(0);
