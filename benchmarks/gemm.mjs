@@ -248,6 +248,7 @@ cases.forEach((cs, ci) => {
     results.gemm.push({
       case: cs.name, isa: 'openblas', dtype: dtype ? 'float64' : 'float32', threads: nthreads, gflops: g,
       pctPeak: (100 * g) / peakHere, roundsOursAtLeastAsFast: wins[ci], medianRatioOursToOpenblas: ratio,
+      ratioOursToOpenblasPerRound: ratios[ci],
     });
     row.push(`${g.toFixed(1).padStart(6)} (${((100 * g) / peakHere).toFixed(0).padStart(3)}%)`, `${wins[ci]}/${rounds} rounds`, `median ${ratio.toFixed(2)}`);
   }
