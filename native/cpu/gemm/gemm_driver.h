@@ -64,11 +64,15 @@ void kernel(int64_t kc, const typename V::T* __restrict a, int64_t as, const typ
   // fill buffers (16 per core on this Xeon) that the B sliver's loads from L2
   // need (square 2048, with the 448-column B blocks of gemm_avx512.cc:
   // 318.0 vs 308.2 GFLOP/s best, fastest in 31 of 40 rounds of
-  // benchmarks/gemm-ab.mjs against the old build).
-  const int64_t npf = imin(kc, (int64_t)mr * NV);
+  // benchmarks/gemm-ab.mjs against the old build). Tiles of at most 12 lines
+  // (AVX2's 6x16) leave buffers free, and issue theirs up front.
+  constexpr bool kSpread = MR * NV > 12;
+  const int64_t npf = kSpread ? imin(kc, (int64_t)mr * NV) : 0;
   auto fetch_c = [&](int64_t k) {
     if ((k % NV) * W < nr) __builtin_prefetch(c + (k / NV) * ldc + (k % NV) * W, 1, 3);
   };
+  if (!kSpread)
+    for (int64_t q = 0; q < (int64_t)mr * NV; q++) fetch_c(q);
   int64_t k = 0;
   if (ROWA) {
     // Rows in groups of 3 off one pointer each: row 3g+r is p[g] + r*as, which
