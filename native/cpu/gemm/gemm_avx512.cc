@@ -14,11 +14,12 @@
 // halves KC (192 x 240 block, 360 KB) so its sliver and block take about the
 // same bytes.
 // The last parameter: fp32 tiles of up to 16 rows read a unit-stride B in
-// place, taller ones pack it. Two builds interleaved in one process
-// (as benchmarks/gemm-ab.mjs does, [M, 784] x [784, 500], 1 thread, both orders): in place
-// wins at M = 1 (17 vs 9 GFLOP/s), 4 and 8; even at 16; packing wins from
-// 32 on (M = 64: 90 vs 74, M = 100: 118 vs 105, M = 128: 120 vs 109; on 2
-// threads M = 100 and 128 +15-20%). The old bound, 128, left all of these in place.
+// place, taller ones pack it. Two builds interleaved in one process (as
+// benchmarks/gemm-ab.mjs does; [M, 784] x [784, 500], 1 thread, both
+// orders): in place wins at M = 1 (17 vs 9 GFLOP/s), 4 and 8; even at 16;
+// packing wins from 32 on (M = 64: 90 vs 74, M = 100: 118 vs 105, M = 128:
+// 120 vs 109; on 2 threads M = 100 and 128 +15-20%). The old bound, 128,
+// left all of these in place.
 #include <immintrin.h>
 
 // GCC 12 flags the deliberately undefined pass-through operand inside its own
