@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { putView } from './gemm.mjs';
+import { median, putView, timeBest } from './gemm.mjs';
 
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
@@ -59,31 +59,21 @@ const runs = libs.map((tf) => {
     tf.matmul(c, a, b, null, 0);
   };
 });
-for (const f of runs) f();
 // Per build and round: best of at least 2 calls and 25 ms (small shapes get
 // hundreds of calls, so the best one runs with warm caches, as in training).
-const budgetNs = 25e6;
-const times = runs.map(() => []), wins = runs.map(() => 0);
+const flops = 2 * M * N * K;
+const gflops = runs.map(() => []), wins = runs.map(() => 0);
 for (let r = 0; r < rounds; r++) {
   const order = runs.map((_, i) => (r % 2 ? runs.length - 1 - i : i));
   const cur = [];
   for (const i of order) {
-    let best = Infinity;
-    for (let k = 0, spent = 0; k < 2 || spent < budgetNs; k++) {
-      const t = process.hrtime.bigint();
-      runs[i]();
-      const dt = Number(process.hrtime.bigint() - t);
-      best = Math.min(best, dt);
-      spent += dt;
-    }
-    times[i].push(best);
-    cur[i] = best;
+    cur[i] = timeBest(runs[i], flops, { budget: 0.025, minReps: 2 }).gflops;
+    gflops[i].push(cur[i]);
   }
-  wins[cur.indexOf(Math.min(...cur))]++;
+  wins[cur.indexOf(Math.max(...cur))]++;
 }
-const gflops = (ns) => ((2 * M * N * K) / ns).toFixed(1);
 console.log(`${M}x${K}${ta ? 'ᵀ' : ''} · ${K}x${N}${tb ? 'ᵀ' : ''}, ${rounds} rounds, GFLOP/s`);
 builds.forEach((p, i) => {
-  const t = times[i].sort((x, y) => x - y);
-  console.log(`${p.padEnd(28)} best ${gflops(t[0])}  q25 ${gflops(t[t.length >> 2])}  median ${gflops(t[t.length >> 1])}  fastest in ${wins[i]}/${rounds}`);
+  const g = gflops[i].sort((x, y) => y - x);
+  console.log(`${p.padEnd(28)} best ${g[0].toFixed(1)}  q25 ${g[g.length >> 2].toFixed(1)}  median ${median(g).toFixed(1)}  fastest in ${wins[i]}/${rounds}`);
 });

@@ -87,6 +87,12 @@ export function putView(m, p, shape, strides) {
   return p;
 }
 
+/** The median of `xs` (the mean of the middle two for an even count; NaN when empty). */
+export function median(xs) {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length ? (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2 : NaN;
+}
+
 const isMain = process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) await main();
 
@@ -218,10 +224,6 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 blas?.close();
-const median = (xs) => {
-  const s = [...xs].sort((x, y) => x - y);
-  return s.length ? (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2 : NaN;
-};
 
 const results = {
   peak: { isa: peakIsa, oneThread: peak1, allThreads: peakAll, threads: nthreads, dividedBy: peakHere },

@@ -31,7 +31,7 @@ import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import * as tf from '../dist/index.mjs';
-import { fmaPeakGflops, gemmCases } from './gemm.mjs';
+import { fmaPeakGflops, gemmCases, median } from './gemm.mjs';
 import { findPython, pythonChild } from './python.mjs';
 
 const require = createRequire(import.meta.url);
@@ -460,11 +460,10 @@ async function benchOverhead() {
   ]);
   const v = o.vsNumpy;
   if (v) {
-    const med = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
     const row = (name, pick) => {
       const ours = v.ours.map(pick), np = v.numpyAdd.map(pick);
       const wins = ours.filter((x, i) => x <= np[i]).length;
-      return [name, fix(Math.min(...ours), 3), fix(Math.min(...np), 3), fix(med(ours), 3), fix(med(np), 3), `${fix(med(np) / med(ours), 2)}x`, `${wins}/${v.rounds}`];
+      return [name, fix(Math.min(...ours), 3), fix(Math.min(...np), 3), fix(median(ours), 3), fix(median(np), 3), `${fix(median(np) / median(ours), 2)}x`, `${wins}/${v.rounds}`];
     };
     table(
       `a.add(b) (no grad) vs numpy ${v.numpy} a + b on float32[4]: ${v.rounds} alternating rounds of ${v.secondsPerSide} s a side, µs per op`,
